@@ -1,0 +1,199 @@
+"""`nocta`: one command, one sub-command per stage. The only module that ties stages together."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from analysis import __version__
+from analysis.catalog import Catalog
+from analysis.fsutil import sha256_file
+
+console = Console(stderr=True, emoji=False, highlight=False)
+
+DEMO_SEED = 2026
+DEMO_SCALE = 0.01
+DEMO_DEFECTS = 0.01
+
+
+class StageError(click.ClickException):
+    """A failure an analyst can act on: printed as one message, exit 1, no traceback."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nocta")
+def main() -> None:
+    """nocta: data, analysis and publication of the National Organised Crime Threat Assessment.
+
+    The data root is NOCTA_HOME (default ./var); secrets are under NOCTA_KEYS (default
+    $NOCTA_HOME/keys).
+    """
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write the extracts into.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.01,
+    show_default=True,
+    help="1 = national 2015-2025 volume (about 1 million police cases).",
+)
+@click.option(
+    "--defects",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of rows broken against a named rule; the truth goes to _defects.csv.",
+)
+def synth(out: Path, seed: int, scale: float, defects: float) -> None:
+    """Write synthetic partner extracts, in each partner's own format, into OUT."""
+    from analysis.synth import generate
+
+    summary = generate(out, seed=seed, scale=scale, defects=defects, progress=True)
+    console.print(f"[green]Wrote synthetic extracts to {out}[/green]")
+    console.print(summary_text(summary))
+
+
+def summary_text(summary: object) -> str:
+    counts = getattr(summary, "rows", None) or getattr(summary, "counts", None) or summary
+    return json.dumps(counts, indent=2, default=str)
+
+
+@main.command()
+@click.option("--source", required=True, help="Source name, e.g. police_cases or population.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of prose.")
+def ingest(source: str, file: Path, as_json: bool) -> None:
+    """Validate FILE, quarantine bad rows, pseudonymise and write a curated snapshot."""
+    from analysis.ingest.run import ingest_file
+
+    try:
+        result = ingest_file(Catalog.from_env(), source, file)
+    except ValueError as exc:
+        raise StageError(f"{file.name}: {exc}") from None
+    if as_json:
+        keys = (
+            "source",
+            "rows_read",
+            "rows_accepted",
+            "rows_quarantined",
+            "snapshot_id",
+            "reasons",
+        )
+        click.echo(json.dumps({k: getattr(result, k) for k in keys}))
+        return
+    verb = "already ingested as" if result.reused else "snapshot"
+    console.print(
+        f"{source}: {result.rows_read:,} rows read, {result.rows_accepted:,} accepted, "
+        f"{result.rows_quarantined:,} quarantined; {verb} {result.snapshot_id}"
+    )
+    for rule, count in result.reasons.items():
+        console.print(f"  quarantined for {rule}: {count:,}")
+
+
+@main.command()
+@click.option("--year-from", type=int, default=2015, show_default=True)
+@click.option("--year-to", type=int, default=2025, show_default=True)
+@click.option("--force", is_flag=True, help="Run even when nothing changed.")
+def refresh(year_from: int, year_to: int, force: bool) -> None:
+    """Run the analysis notebooks over the latest snapshots; the run becomes results/current."""
+    outcome = _refresh(Catalog.from_env(), year_from, year_to, force)
+    click.echo(outcome.run_id)
+
+
+def _refresh(catalog: Catalog, year_from: int, year_to: int, force: bool):
+    from analysis.notebook_run import NotebookFailed
+    from analysis.refresh import refresh as run_refresh
+
+    try:
+        with console.status("Running notebooks with Papermill…"):
+            outcome = run_refresh(catalog, year_from, year_to, force=force)
+    except (NotebookFailed, LookupError) as exc:
+        raise StageError(f"{exc}\nresults/current is unchanged.") from None
+    state = "nothing changed, kept" if outcome.skipped else "new run"
+    console.print(f"Analysis: {state} {outcome.run_id}")
+    return outcome
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Build a new release even when nothing changed.")
+def publish(force: bool) -> None:
+    """Render the portal pages over results/current and publish them as site/current."""
+    catalog = Catalog.from_env()
+    release = _publish(catalog, force)
+    click.echo(release.release_id)
+
+
+def _publish(catalog: Catalog, force: bool):
+    from analysis.site.publish import publish as publish_site
+
+    if not (catalog.current_results / "run.json").exists():
+        raise StageError("there is no results/current yet: run `nocta refresh` first")
+    with console.status("Rendering HTML (Pandoc) and PDF (Typst)…"):
+        release = publish_site(catalog, catalog.current_results.resolve(), force=force)
+    state = "nothing changed, kept" if release.skipped else "published"
+    console.print(f"Site: {state} release {release.release_id}")
+    return release
+
+
+@main.command()
+@click.option(
+    "--scale", type=click.FloatRange(min=0, min_open=True), default=DEMO_SCALE, show_default=True
+)
+def demo(scale: float) -> None:
+    """The whole path on synthetic data: synth -> ingest -> notebook -> report -> site."""
+    from analysis.ingest.run import ingest_file
+    from analysis.synth import generate
+
+    catalog = Catalog.from_env()
+    extracts = catalog.landing / "synthetic"
+    if _synth_is_current(extracts, DEMO_SEED, scale, DEMO_DEFECTS):
+        console.print(f"Synthetic extracts: unchanged in {extracts}")
+    else:
+        generate(extracts, seed=DEMO_SEED, scale=scale, defects=DEMO_DEFECTS, progress=True)
+        console.print(f"Synthetic extracts: written to {extracts}")
+    for source, name in (("police_cases", "police_cases.csv"), ("population", "population.csv")):
+        result = ingest_file(catalog, source, extracts / name)
+        verb = "unchanged" if result.reused else "new"
+        console.print(
+            f"Ingest {source}: {result.rows_accepted:,} accepted, "
+            f"{result.rows_quarantined:,} quarantined ({verb} snapshot {result.snapshot_id})"
+        )
+    _refresh(catalog, 2015, 2025, force=False)
+    _publish(catalog, force=False)
+    site = catalog.current_site
+    console.print(
+        "\n[bold green]Done.[/bold green] The published page:\n"
+        f"  HTML: {site / 'index.html'}\n"
+        f"  PDF:  {site / 'index.pdf'}\n"
+        f"Open it in a browser: file://{site / 'index.html'}"
+    )
+
+
+def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> bool:
+    """True when `folder` holds extracts made with these settings by this version, untouched."""
+    record_path = folder / "_synth.json"
+    if not record_path.exists():
+        return False
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    wanted = {"seed": seed, "scale": scale, "defects": defects, "version": __version__}
+    if any(record.get(k) != v for k, v in wanted.items()):
+        return False
+    files = record.get("files", {})
+    return bool(files) and all(
+        (folder / name).exists() and sha256_file(folder / name) == meta["sha256"]
+        for name, meta in files.items()
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

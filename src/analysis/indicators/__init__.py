@@ -1,0 +1,1 @@
+"""Pure indicator functions: frames in, frames out, no I/O (see ARCHITECTURE.md)."""

@@ -1,0 +1,38 @@
+"""Numbers and tables the Romanian way: 12 345,6 (space for thousands, comma for decimals).
+
+Report authors call these from templates, so a number is cited the same way everywhere.
+"""
+
+import polars as pl
+
+THIN_NBSP = "\u202f"  # narrow no-break space: thousands never split across lines
+
+
+def num(value: float | int, decimals: int = 0, lang: str = "ro") -> str:
+    """`12345.678` -> `12 345,7` in Romanian (narrow no-break spaces), `12,345.7` in English."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", THIN_NBSP).replace(".", ",")
+
+
+def markdown_table(
+    frame: pl.DataFrame, columns: dict[str, str], decimals: dict[str, int], lang: str = "ro"
+) -> str:
+    """A Pandoc pipe table of `frame`'s `columns` (name -> heading); numbers right-aligned."""
+    headings = list(columns.values())
+    numeric = [frame.schema[c].is_numeric() for c in columns]
+    rule = ["---:" if n else ":---" for n in numeric]
+    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(rule) + "|"]
+    for row in frame.select(list(columns)).iter_rows(named=True):
+        cells = [
+            num(v, decimals.get(c, 0), lang) if isinstance(v, int | float) else _escape(str(v))
+            for c, v in row.items()
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Pipe tables break on `|`; Markdown would interpret `*`, `_`, `<` in a value."""
+    return "".join("\\" + ch if ch in "|*_<>[]`\\#" else ch for ch in text)

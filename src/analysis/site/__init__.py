@@ -1,0 +1,1 @@
+"""Build the static portal site from a run's results and publish it as an immutable release."""
