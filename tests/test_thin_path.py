@@ -1,0 +1,149 @@
+"""The whole thin path, as a newcomer runs it: `nocta demo` on a tiny synthetic extract.
+
+Expected numbers are recomputed here from the raw partner files (the police CSV as the police
+export it, the INS TEMPO file) and the defects truth, not read back from the pipeline.
+"""
+
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from analysis.reference import county_code
+
+NOCTA = str(Path(sys.executable).with_name("nocta"))
+SCALE = "0.002"
+# the rules the thin ingest enforces; rows broken against other rules are still counted
+THIN_RULES = ("county:", "registered_on:", "market:", "suspect_ids:")
+
+
+class Tables(HTMLParser):
+    """Rows of every <table> in a page, as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.images: list[dict] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "img":
+            self.images.append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo") / "var"
+    env = os.environ | {"NOCTA_HOME": str(home)}
+    env.pop("NOCTA_KEYS", None)
+    first = subprocess.run([NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    return home, env, first
+
+
+def expected_top_counties(extracts: Path, year: int) -> list[tuple[str, int, float]]:
+    """(county, cases, rate) for `year`, ranked, from the raw files and the defects truth."""
+    with (extracts / "_defects.csv").open(encoding="utf-8", newline="") as f:
+        broken = {int(r["row"]) for r in csv.DictReader(f)
+                  if r["file"] == "police_cases.csv" and r["rule"].startswith(THIN_RULES)}
+    counts: Counter[str] = Counter()
+    with (extracts / "police_cases.csv").open(encoding="cp1250", newline="") as f:
+        for n, row in enumerate(csv.DictReader(f, delimiter=";"), start=1):
+            if n in broken:
+                continue
+            if dt.datetime.strptime(row["DATA_INREGISTRARE"], "%d.%m.%Y").year == year:
+                counts[county_code(row["JUDET"])] += 1
+    population = {}
+    with (extracts / "population.csv").open(encoding="utf-8", newline="") as f:
+        for rec in list(csv.reader(f, skipinitialspace=True))[1:]:
+            if rec[4] == f"Anul {year}":
+                population[county_code(rec[3])] = int(rec[6])
+    rates = [(c, counts[c], counts[c] / population[c] * 100_000) for c in population]
+    return sorted(rates, key=lambda r: -r[2])
+
+
+def test_demo_prints_where_the_site_is(demo):
+    home, _, first = demo
+    assert str(home / "site" / "current" / "index.html") in first.stderr
+    assert (home / "site" / "current" / "index.pdf").is_file()
+
+
+def test_page_shows_a_chart_and_the_rates_computed_from_the_extracts(demo):
+    home, _, _ = demo
+    page = Tables()
+    page.feed((home / "site" / "current" / "index.html").read_text(encoding="utf-8"))
+    charts = [img for img in page.images if img.get("src", "").startswith("data:image/svg+xml")]
+    assert len(charts) == 2 and all(img.get("alt") for img in charts)
+
+    header, *rows = page.rows
+    assert header == ["Județ", "Cazuri", "Populație", "La 100 000 loc."]
+    assert len(rows) == 10
+    expected = expected_top_counties(home / "landing" / "synthetic", 2025)[:10]
+    names = {c: n for n, c in ((r[0], county_code(r[0])) for r in rows)}
+    got = [(county_code(r[0]), int(r[1]), r[3]) for r in rows]
+    want = [(c, n, f"{rate:.1f}".replace(".", ",")) for c, n, rate in expected]
+    assert got == want, names
+
+
+def test_pdf_has_the_same_page_with_romanian_diacritics(demo):
+    home, _, _ = demo
+    text = "\n".join(p.extract_text() for p in PdfReader(home / "site/current/index.pdf").pages)
+    assert "Criminalitatea organizată" in text
+    assert "Rata pe județe" in text  # ț is U+021B, comma-below
+    assert "ţ" not in text and "ş" not in text
+
+
+def test_a_second_demo_recomputes_nothing(demo):
+    home, env, _ = demo
+    release = os.readlink(home / "site" / "current")
+    second = subprocess.run([NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "Synthetic extracts: unchanged" in second.stderr
+    assert second.stderr.count("unchanged snapshot") == 2
+    assert "Analysis: nothing changed" in second.stderr
+    assert "Site: nothing changed" in second.stderr
+    assert os.readlink(home / "site" / "current") == release
+    assert len(list((home / "runs").iterdir())) == 1
+
+
+def test_a_failed_notebook_names_the_cell_and_keeps_the_current_results(demo, tmp_path):
+    home, env, _ = demo
+    before = os.readlink(home / "results" / "current")
+    lines = (home / "landing/synthetic/population.csv").read_text(encoding="utf-8").splitlines()
+    without_cluj = [line for line in lines if ", Cluj, " not in line]
+    broken = tmp_path / "population_without_cluj.csv"
+    broken.write_text("\n".join(without_cluj) + "\n", encoding="utf-8")
+    ingested = subprocess.run([NOCTA, "ingest", "--source", "population", str(broken)], env=env,
+                              capture_output=True, text=True)
+    assert ingested.returncode == 0, ingested.stderr
+
+    failed = subprocess.run([NOCTA, "refresh"], env=env, capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "case_rates.ipynb failed in cell" in failed.stderr
+    assert "no INS population" in failed.stderr and "CJ" in failed.stderr
+    assert "results/current is unchanged" in failed.stderr
+    executed = Path(failed.stderr.split("executed notebook (with the full traceback): ")[1].split()[0])
+    assert executed.is_file()
+    assert os.readlink(home / "results" / "current") == before
