@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from analysis.catalog import Catalog
+from analysis.ingest.pseudonymise import create_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -14,7 +15,9 @@ def catalog(tmp_path, monkeypatch) -> Catalog:
     home = tmp_path / "var"
     monkeypatch.setenv("NOCTA_HOME", str(home))
     monkeypatch.delenv("NOCTA_KEYS", raising=False)
-    return Catalog(home)
+    catalog = Catalog(home)
+    create_key(catalog.keys)
+    return catalog
 
 
 @pytest.fixture

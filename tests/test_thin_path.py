@@ -56,8 +56,9 @@ def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo") / "var"
     env = os.environ | {"NOCTA_HOME": str(home)}
     env.pop("NOCTA_KEYS", None)
-    first = subprocess.run([NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True,
-                           text=True, timeout=600)
+    first = subprocess.run(
+        [NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True, text=True, timeout=600
+    )
     assert first.returncode == 0, first.stderr
     return home, env, first
 
@@ -65,8 +66,11 @@ def demo(tmp_path_factory):
 def expected_top_counties(extracts: Path, year: int) -> list[tuple[str, int, float]]:
     """(county, cases, rate) for `year`, ranked, from the raw files and the defects truth."""
     with (extracts / "_defects.csv").open(encoding="utf-8", newline="") as f:
-        broken = {int(r["row"]) for r in csv.DictReader(f)
-                  if r["file"] == "police_cases.csv" and r["rule"].startswith(THIN_RULES)}
+        broken = {
+            int(r["row"])
+            for r in csv.DictReader(f)
+            if r["file"] == "police_cases.csv" and r["rule"].startswith(THIN_RULES)
+        }
     counts: Counter[str] = Counter()
     with (extracts / "police_cases.csv").open(encoding="cp1250", newline="") as f:
         for n, row in enumerate(csv.DictReader(f, delimiter=";"), start=1):
@@ -117,8 +121,9 @@ def test_pdf_has_the_same_page_with_romanian_diacritics(demo):
 def test_a_second_demo_recomputes_nothing(demo):
     home, env, _ = demo
     release = os.readlink(home / "site" / "current")
-    second = subprocess.run([NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True,
-                            text=True, timeout=600)
+    second = subprocess.run(
+        [NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True, text=True, timeout=600
+    )
     assert second.returncode == 0, second.stderr
     assert "Synthetic extracts: unchanged" in second.stderr
     assert second.stderr.count("unchanged snapshot") == 2
@@ -135,8 +140,12 @@ def test_a_failed_notebook_names_the_cell_and_keeps_the_current_results(demo, tm
     without_cluj = [line for line in lines if ", Cluj, " not in line]
     broken = tmp_path / "population_without_cluj.csv"
     broken.write_text("\n".join(without_cluj) + "\n", encoding="utf-8")
-    ingested = subprocess.run([NOCTA, "ingest", "--source", "population", str(broken)], env=env,
-                              capture_output=True, text=True)
+    ingested = subprocess.run(
+        [NOCTA, "ingest", "--source", "population", str(broken)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert ingested.returncode == 0, ingested.stderr
 
     failed = subprocess.run([NOCTA, "refresh"], env=env, capture_output=True, text=True)
@@ -144,6 +153,7 @@ def test_a_failed_notebook_names_the_cell_and_keeps_the_current_results(demo, tm
     assert "case_rates.ipynb failed in cell" in failed.stderr
     assert "no INS population" in failed.stderr and "CJ" in failed.stderr
     assert "results/current is unchanged" in failed.stderr
-    executed = Path(failed.stderr.split("executed notebook (with the full traceback): ")[1].split()[0])
+    pointer = "executed notebook (with the full traceback): "
+    executed = Path(failed.stderr.split(pointer)[1].split()[0])
     assert executed.is_file()
     assert os.readlink(home / "results" / "current") == before

@@ -67,6 +67,14 @@ class Catalog:
     def site(self) -> Path:
         return self.home / "site"
 
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.home / "audit" / "audit.jsonl"
+
     # snapshots ---------------------------------------------------------------
     def snapshot_dir(self, source: str, snapshot_id: str) -> Path:
         return self.curated / source / snapshot_id

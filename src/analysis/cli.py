@@ -74,10 +74,13 @@ def summary_text(summary: object) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of prose.")
 def ingest(source: str, file: Path, as_json: bool) -> None:
     """Validate FILE, quarantine bad rows, pseudonymise and write a curated snapshot."""
+    from analysis.ingest.pseudonymise import MissingKey
     from analysis.ingest.run import ingest_file
 
     try:
         result = ingest_file(Catalog.from_env(), source, file)
+    except MissingKey as exc:
+        raise StageError(str(exc)) from None
     except ValueError as exc:
         raise StageError(f"{file.name}: {exc}") from None
     if as_json:

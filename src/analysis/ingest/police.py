@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from analysis.ingest.pseudonymise import pseudonym
+from analysis.ingest.pseudonymise import PseudonymKey
 from analysis.ingest.rules import Rule, parse_date, police_rules
 from analysis.reference.counties import county_code
 from analysis.reference.text import to_comma_below
@@ -47,14 +47,14 @@ def find_problems(raw: pl.DataFrame, rules: list[Rule]) -> pl.DataFrame:
     return pl.concat(parts).select("row", "rule", "column", "value", "message").sort("row", "rule")
 
 
-def normalise_police(accepted: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def normalise_police(accepted: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
     """Canonical names and types; CNP lists become pseudonym lists (the CNPs go no further)."""
     frame = accepted.rename({h: c for h, c in CANONICAL.items() if h in accepted.columns})
     return frame.with_columns(
         county=pl.col("county").map_elements(county_code, return_dtype=pl.String),
         registered_on=parse_date(frame["registered_on"]),
         suspect_ids=pl.col("suspect_ids").map_elements(
-            lambda s: [pseudonym(key, c.strip()) for c in s.split("|") if c.strip()],
+            lambda s: [key.pseudonym(c.strip()) for c in s.split("|") if c.strip()],
             return_dtype=pl.List(pl.String),
         ),
         ocg_involved=pl.col("ocg_involved").str.to_uppercase().is_in(["DA", "1"]),
@@ -65,7 +65,7 @@ def normalise_police(accepted: pl.DataFrame, key: bytes) -> pl.DataFrame:
 
 
 def split_police(
-    raw: pl.DataFrame, key: bytes, today: dt.date
+    raw: pl.DataFrame, key: PseudonymKey, today: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accepted and normalised rows, problems); every row read is in exactly one of them."""
     problems = find_problems(raw, police_rules(today))

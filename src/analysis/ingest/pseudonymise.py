@@ -1,29 +1,52 @@
 """Keyed pseudonyms for CNPs: the same person gets the same pseudonym in every source.
 
-HMAC-SHA256 under a secret key kept outside the data folders (NOCTA_KEYS): without the key a
-pseudonym cannot be reversed by hashing all possible CNPs, which a plain hash would allow.
+HMAC-SHA256 under a secret key kept in the keys folder, never in the data folders: without the
+key a pseudonym cannot be reversed by hashing all possible CNPs, which a plain hash would allow.
+The identifier type is bound in as a domain label, and the key version is the pseudonym's
+prefix, so a rotated key never produces pseudonyms that collide with the old ones.
 """
 
 import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 KEY_FILE = "pseudonym.key"
 
 
-def load_or_create_key(keys_dir: Path) -> bytes:
-    """The pseudonymisation key; created (mode 600) the first time the platform ingests."""
+class MissingKey(RuntimeError):
+    """Ingest without a key must stop: a made-up key would make pseudonyms unlinkable."""
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    version: str  # e.g. "k1"
+    secret: bytes
+
+    def pseudonym(self, value: str, domain: str = "cnp") -> str:
+        """`<version>-` + 16 hex digits of HMAC-SHA256(key, domain + NUL + value)."""
+        mac = hmac.new(self.secret, f"{domain}\0{value}".encode(), hashlib.sha256)
+        return f"{self.version}-{mac.hexdigest()[:16]}"
+
+
+def create_key(keys_dir: Path, version: str = "k1") -> Path:
+    """Write a new pseudonymisation key (mode 600); refuse to overwrite an existing one."""
+    path = keys_dir / KEY_FILE
+    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{version}:{secrets.token_hex(32)}\n")
+    return path
+
+
+def load_key(keys_dir: Path) -> PseudonymKey:
+    """The current key, or MissingKey saying how to create one."""
     path = keys_dir / KEY_FILE
     if not path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
-
-
-def pseudonym(key: bytes, cnp: str) -> str:
-    """`P` + 16 hex digits of HMAC-SHA256(key, CNP): stable, short, not reversible without key."""
-    return "P" + hmac.new(key, cnp.encode("ascii"), hashlib.sha256).hexdigest()[:16]
+        raise MissingKey(
+            f"no pseudonymisation key at {path}: create it once with `nocta keys init --pseudonym`"
+        )
+    version, _, secret = path.read_text().strip().partition(":")
+    return PseudonymKey(version, bytes.fromhex(secret))

@@ -13,7 +13,7 @@ from analysis.catalog import Catalog
 from analysis.fsutil import sha256_file
 from analysis.ingest.decode import read_partner_file
 from analysis.ingest.police import split_police
-from analysis.ingest.pseudonymise import load_or_create_key
+from analysis.ingest.pseudonymise import load_key
 from analysis.ingest.snapshot import IngestResult, find_snapshot_of, new_snapshot_id, write_snapshot
 from analysis.reference.population import read_tempo_population
 
@@ -43,7 +43,7 @@ def ingest_file(
         rows_read = accepted.height
     else:
         raw, info = read_partner_file(path)
-        key = load_or_create_key(catalog.keys)
+        key = load_key(catalog.keys)
         accepted, problems = split_police(raw, key, today or dt.date.today())
         rows_read = raw.height
         reasons = dict(problems.group_by("rule").len().sort("rule").iter_rows())
