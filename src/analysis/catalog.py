@@ -93,6 +93,27 @@ class Catalog:
             )
         return ids[-1]
 
+    def list_snapshots(self) -> dict[str, list[dict]]:
+        """Every source's snapshots, newest first, with their manifests' counts."""
+        listing: dict[str, list[dict]] = {}
+        for source_dir in sorted(p for p in self.curated.glob("*") if p.is_dir()):
+            manifests = sorted(source_dir.glob(f"*/{MANIFEST}"), reverse=True)
+            listing[source_dir.name] = [
+                {
+                    k: m[k]
+                    for k in (
+                        "snapshot_id",
+                        "rows_read",
+                        "rows_accepted",
+                        "rows_quarantined",
+                        "source_file",
+                        "created_at",
+                    )
+                }
+                for m in (json.loads(p.read_text(encoding="utf-8")) for p in manifests)
+            ]
+        return listing
+
     def snapshot_data(self, source: str, snapshot_id: str | None = None) -> Path:
         """Parquet file of a snapshot (the latest when no id is given)."""
         sid = snapshot_id or self.latest_snapshot(source)

@@ -11,11 +11,21 @@ from analysis import __version__
 from analysis.catalog import Catalog
 from analysis.fsutil import sha256_file
 
-console = Console(stderr=True, emoji=False, highlight=False)
+console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 
 DEMO_SEED = 2026
 DEMO_SCALE = 0.01
 DEMO_DEFECTS = 0.01
+# referenced sources first, so cross-source references are checked against fresh snapshots
+DEMO_EXTRACTS = (
+    ("ocg_register", "ocg_register.parquet"),
+    ("police_cases", "police_cases.csv"),
+    ("customs_seizures", "customs_seizures.xlsx"),
+    ("prosecution_cases", "prosecution_cases.csv"),
+    ("court_decisions", "court_decisions.csv"),
+    ("population", "population.csv"),
+    ("eurostat_crime", "eurostat_crime.tsv"),
+)
 
 
 class StageError(click.ClickException):
@@ -68,39 +78,106 @@ def summary_text(summary: object) -> str:
     return json.dumps(counts, indent=2, default=str)
 
 
+class ExitCode(click.ClickException):
+    """A one-line failure with the exit code the runbooks document."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
 @main.command()
-@click.option("--source", required=True, help="Source name, e.g. police_cases or population.")
+@click.option("--source", required=True, help="Source name: one contract of data_contracts/.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of prose.")
 def ingest(source: str, file: Path, as_json: bool) -> None:
-    """Validate FILE, quarantine bad rows, pseudonymise and write a curated snapshot."""
+    """Validate FILE against its contract, quarantine bad rows, pseudonymise, snapshot.
+
+    Exit 0 when a snapshot was published (quarantined rows included), 3 when more rows break
+    the contract than its steward accepts (nothing published), 2 when FILE cannot be read as
+    that source at all.
+    """
+    from analysis.contracts.model import ContractError
+    from analysis.ingest.decode import Unreadable
     from analysis.ingest.pseudonymise import MissingKey
-    from analysis.ingest.run import ingest_file
+    from analysis.ingest.run import TooManyRejected, ingest_file
 
     try:
         result = ingest_file(Catalog.from_env(), source, file)
-    except MissingKey as exc:
-        raise StageError(str(exc)) from None
-    except ValueError as exc:
-        raise StageError(f"{file.name}: {exc}") from None
+    except TooManyRejected as exc:
+        if as_json:
+            click.echo(json.dumps(_ingest_json(exc.result)))
+        raise ExitCode(str(exc), 3) from None
+    except (Unreadable, ContractError, MissingKey) as exc:
+        raise ExitCode(str(exc), 2) from None
     if as_json:
-        keys = (
-            "source",
-            "rows_read",
-            "rows_accepted",
-            "rows_quarantined",
-            "snapshot_id",
-            "reasons",
-        )
-        click.echo(json.dumps({k: getattr(result, k) for k in keys}))
+        click.echo(json.dumps(_ingest_json(result)))
         return
-    verb = "already ingested as" if result.reused else "snapshot"
+    _print_ingest(result)
+
+
+def _ingest_json(result) -> dict:
+    keys = ("source", "rows_read", "rows_accepted", "rows_quarantined", "snapshot_id", "reasons")
+    return {k: getattr(result, k) for k in keys} | {
+        "published": result.published,
+        "reused": result.reused,
+    }
+
+
+def _print_ingest(result) -> None:
+    if result.reused:
+        console.print(
+            f"{result.source}: {result.source_file} was already ingested as snapshot "
+            f"{result.snapshot_id}; nothing to do"
+        )
+        return
     console.print(
-        f"{source}: {result.rows_read:,} rows read, {result.rows_accepted:,} accepted, "
-        f"{result.rows_quarantined:,} quarantined; {verb} {result.snapshot_id}"
+        f"{result.source}: {result.rows_read:,} rows read, {result.rows_accepted:,} accepted, "
+        f"{result.rows_quarantined:,} quarantined; snapshot {result.snapshot_id}"
     )
     for rule, count in result.reasons.items():
         console.print(f"  quarantined for {rule}: {count:,}")
+    for label, warning in result.warnings.items():
+        detail = warning.get("note") or f"{warning['unmatched']:,} values not found"
+        console.print(f"  [yellow]warning[/yellow] {label}: {detail}")
+
+
+@main.command("catalog")
+@click.option("--json", "as_json", is_flag=True)
+def catalog_command(as_json: bool) -> None:
+    """List the curated snapshots of every source; the newest is the current one."""
+    catalog = Catalog.from_env()
+    listing = catalog.list_snapshots()
+    if as_json:
+        click.echo(json.dumps(listing))
+        return
+    if not listing:
+        console.print(f"No snapshots under {catalog.curated} yet: run `nocta ingest`.")
+    for source, snapshots in listing.items():
+        click.echo(source)
+        for i, snap in enumerate(snapshots):
+            mark = "current" if i == 0 else ""
+            click.echo(
+                f"  {snap['snapshot_id']}  {snap['rows_accepted']:>10,} rows  "
+                f"{snap['rows_quarantined']:>8,} quarantined  {mark}"
+            )
+
+
+@main.group()
+def audit() -> None:
+    """The append-only, hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check that no record of the audit log was edited, removed or reordered."""
+    from analysis.audit import AuditLog
+
+    path = Catalog.from_env().audit_log
+    outcome = AuditLog(path).verify()
+    if not outcome.ok:
+        raise ExitCode(f"{path} line {outcome.first_bad_line}: {outcome.reason}", 1)
+    click.echo(f"{path}: {outcome.records} records, chain intact")
 
 
 @main.command()
@@ -154,18 +231,24 @@ def _publish(catalog: Catalog, force: bool):
 )
 def demo(scale: float) -> None:
     """The whole path on synthetic data: synth -> ingest -> notebook -> report -> site."""
-    from analysis.ingest.run import ingest_file
+    from analysis.ingest.pseudonymise import KEY_FILE, create_key
+    from analysis.ingest.run import TooManyRejected, ingest_file
     from analysis.synth import generate
 
     catalog = Catalog.from_env()
+    if not (catalog.keys / KEY_FILE).exists():
+        console.print(f"Pseudonymisation key: created {create_key(catalog.keys)}")
     extracts = catalog.landing / "synthetic"
     if _synth_is_current(extracts, DEMO_SEED, scale, DEMO_DEFECTS):
         console.print(f"Synthetic extracts: unchanged in {extracts}")
     else:
         generate(extracts, seed=DEMO_SEED, scale=scale, defects=DEMO_DEFECTS, progress=True)
         console.print(f"Synthetic extracts: written to {extracts}")
-    for source, name in (("police_cases", "police_cases.csv"), ("population", "population.csv")):
-        result = ingest_file(catalog, source, extracts / name)
+    for source, name in DEMO_EXTRACTS:
+        try:
+            result = ingest_file(catalog, source, extracts / name)
+        except TooManyRejected as exc:
+            raise ExitCode(str(exc), 3) from None
         verb = "unchanged" if result.reused else "new"
         console.print(
             f"Ingest {source}: {result.rows_accepted:,} accepted, "
@@ -188,7 +271,9 @@ def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> 
     if not record_path.exists():
         return False
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    wanted = {"seed": seed, "scale": scale, "defects": defects, "version": __version__}
+    from analysis.synth import GENERATOR_VERSION
+
+    wanted = {"seed": seed, "scale": scale, "defects": defects, "version": GENERATOR_VERSION}
     if any(record.get(k) != v for k, v in wanted.items()):
         return False
     files = record.get("files", {})

@@ -81,7 +81,8 @@ def _key(text: str) -> str:
 
 
 @cache
-def _names() -> dict[str, str]:
+def county_keys() -> dict[str, str]:
+    """Matching key (see `_key`, after the `Județul` prefix is dropped) -> two-letter code."""
     names: dict[str, str] = {}
     for c in COUNTIES:
         names[_key(c.name)] = c.code
@@ -99,7 +100,7 @@ def county_code(text: str) -> str:
     """
     key = _key(text)
     key = _PREFIX.sub("", key)
-    code = _names().get(key)
+    code = county_keys().get(key)
     if code is None:
         close = difflib.get_close_matches(key, [_key(c.name) for c in COUNTIES], n=1, cutoff=0.75)
         suggestion = next((c.name for c in COUNTIES if close and _key(c.name) == close[0]), None)

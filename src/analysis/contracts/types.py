@@ -1,0 +1,160 @@
+"""The value types of the partner specification as polars expressions over raw text.
+
+Each type has a parser (raw string -> typed value, null when it cannot be read). Validation asks
+"non-empty but unparseable?", normalisation uses the same parser on accepted rows, so the two
+can never disagree. Everything is vectorised: a national extract is millions of rows.
+"""
+
+import datetime as dt
+
+import polars as pl
+
+from analysis.reference.cnp import WEIGHTS
+from analysis.reference.counties import county_keys
+from analysis.reference.countries import ISO_ALPHA2
+from analysis.reference.markets import BY_CODE as MARKETS
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")
+EARLIEST = dt.date(1990, 1, 1)
+LIST_SEPARATOR = "|"
+YES = ("DA", "1")
+NO = ("NU", "0")
+_ASCII = {
+    "ă": "a",
+    "â": "a",
+    "î": "i",
+    "ș": "s",
+    "ş": "s",
+    "ț": "t",
+    "ţ": "t",
+    "Ă": "a",
+    "Â": "a",
+    "Î": "i",
+    "Ș": "s",
+    "Ş": "s",
+    "Ț": "t",
+    "Ţ": "t",
+    "-": " ",
+}
+_CENTURY = {
+    "1": 1900,
+    "2": 1900,
+    "3": 1800,
+    "4": 1800,
+    "5": 2000,
+    "6": 2000,
+    "7": 1900,
+    "8": 1900,
+    "9": 1900,
+}
+_CNP_COUNTIES = [f"{n:02d}" for n in range(1, 49)] + ["51", "52", "70", "80", "81", "82", "83"]
+_COMMA_BELOW = {"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
+
+
+def text(raw: pl.Expr) -> pl.Expr:
+    """Trimmed, with legacy cedilla letters turned into comma-below; empty -> null."""
+    value = raw.str.strip_chars().str.replace_many(_COMMA_BELOW)
+    return pl.when(value == "").then(None).otherwise(value)
+
+
+def date(raw: pl.Expr) -> pl.Expr:
+    value = raw.str.strip_chars()
+    return pl.coalesce([value.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
+
+
+def integer(raw: pl.Expr) -> pl.Expr:
+    value = raw.str.strip_chars()
+    return pl.when(value.str.contains(r"^-?\d{1,9}$")).then(value.cast(pl.Int64, strict=False))
+
+
+def decimal(raw: pl.Expr) -> pl.Expr:
+    """`12.5` or `12,5`; no thousands marks outside money fields."""
+    value = raw.str.strip_chars().str.replace(",", ".", literal=True)
+    return pl.when(value.str.contains(r"^-?\d+(\.\d+)?$")).then(
+        value.cast(pl.Float64, strict=False)
+    )
+
+
+def _money_text(raw: pl.Expr) -> pl.Expr:
+    """`1.234,50` / `1 234,50` / `1234,50` -> `1234.50`; a dot-only value is already normal."""
+    value = raw.str.strip_chars()
+    comma_decimal = value.str.replace_all(r"[.\s\u00a0\u202f]", "").str.replace(
+        ",", ".", literal=True
+    )
+    return pl.when(value.str.contains(",")).then(comma_decimal).otherwise(value)
+
+
+def money(raw: pl.Expr) -> pl.Expr:
+    """RON amount; null when not a number."""
+    normal = _money_text(raw)
+    return pl.when(normal.str.contains(r"^-?\d+(\.\d+)?$")).then(
+        normal.cast(pl.Float64, strict=False)
+    )
+
+
+def money_ok(raw: pl.Expr) -> pl.Expr:
+    """A number, non-negative, with at most two decimals (the spec's rule for money)."""
+    return _money_text(raw).str.contains(r"^\d+(\.\d{1,2})?$")
+
+
+def tempo_year(raw: pl.Expr) -> pl.Expr:
+    """INS TEMPO writes years as `Anul 2024`."""
+    return raw.str.strip_chars().str.extract(r"^Anul (\d{4})$", 1).cast(pl.Int32)
+
+
+def yesno(raw: pl.Expr) -> pl.Expr:
+    value = raw.str.strip_chars().str.to_uppercase()
+    return pl.when(value.is_in(YES)).then(True).when(value.is_in(NO)).then(False)
+
+
+def county(raw: pl.Expr) -> pl.Expr:
+    """Two-letter code from any spelling the spec allows; null for anything else."""
+    key = (
+        raw.str.replace_many(_ASCII)
+        .str.to_lowercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.replace(r"^(judetul|jud\.?)\s+", "")
+    )
+    return key.replace_strict(county_keys(), default=None, return_dtype=pl.String)
+
+
+def enum(raw: pl.Expr, allowed: tuple[str, ...]) -> pl.Expr:
+    value = raw.str.strip_chars()
+    return pl.when(value.is_in(list(allowed))).then(value)
+
+
+def market(raw: pl.Expr, allowed: tuple[str, ...] = ()) -> pl.Expr:
+    return enum(raw, allowed or tuple(MARKETS))
+
+
+def country(raw: pl.Expr) -> pl.Expr:
+    value = raw.str.strip_chars().str.to_uppercase()
+    return pl.when(value.is_in(sorted(ISO_ALPHA2))).then(value)
+
+
+def items(raw: pl.Expr) -> pl.Expr:
+    """A `|`-separated list as a list of trimmed, non-empty strings (empty field = empty list)."""
+    return raw.str.split(LIST_SEPARATOR).list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
+    )
+
+
+def cnp_valid(value: pl.Expr, today: dt.date) -> pl.Expr:
+    """True for a CNP with the right shape, date, county code, serial and check digit."""
+    digits = [value.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(13)]
+    weighted = pl.sum_horizontal([d * w for d, w in zip(digits, WEIGHTS, strict=False)]) % 11
+    check = pl.when(weighted == 10).then(1).otherwise(weighted)
+    year = value.str.slice(0, 1).replace_strict(_CENTURY, default=None, return_dtype=pl.Int32)
+    born = (
+        (year + value.str.slice(1, 2).cast(pl.Int32, strict=False)).cast(pl.String)
+        + value.str.slice(3, 4)
+    ).str.to_date("%Y%m%d", strict=False)
+    return (
+        value.str.contains(r"^[1-9]\d{12}$")
+        & (check == digits[12])
+        & born.is_not_null()
+        & (born <= today)
+        & value.str.slice(7, 2).is_in(_CNP_COUNTIES)
+        & (value.str.slice(9, 3) != "000")
+    ).fill_null(False)
