@@ -31,6 +31,7 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP) ## Create .venv, install the locked stack, register the `nocta` Jupyter kernel
 
 demo: setup ## Set up, then run the demo path on synthetic data and publish var/site/current
+	@test -f "$${NOCTA_KEYS:-$(NOCTA_HOME)/keys}/pseudonym.key" || $(BIN)/nocta keys init --pseudonym
 	$(BIN)/nocta demo
 
 test: setup ## Set up, then run the test suite
@@ -42,6 +43,7 @@ lint: setup ## ruff check and format check
 
 bench: setup ## Print run time and peak memory of the heavy jobs (compare as ratios in one run)
 	$(BIN)/python bench/run.py
+	$(BIN)/python -c "import sys; sys.path.insert(0, 'bench'); import transfer_bench; transfer_bench.main()"
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (after changing a pin)
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements.lock --no-header

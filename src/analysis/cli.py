@@ -142,6 +142,50 @@ def _print_ingest(result) -> None:
         console.print(f"  [yellow]warning[/yellow] {label}: {detail}")
 
 
+@click.command("receive")
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder partners drop packages into (default: $NOCTA_HOME/inbox).")
+def receive(inbox: Path | None) -> None:
+    """Open every sealed package waiting in the inbox, then ingest what landed.
+
+    The scheduled intake: refused packages go to inbox/rejected/ with their reason; each
+    landed file is ingested as the source its package names. Exit 4 if any package was
+    refused, 3 if any extract was rejected by its contract, else 0.
+    """
+    from analysis.ingest.decode import Unreadable
+    from analysis.ingest.run import TooManyRejected, ingest_file
+    from analysis.transfer import TransferError, receive_inbox
+
+    catalog = Catalog.from_env()
+    try:
+        outcomes = receive_inbox(catalog, inbox or catalog.inbox)
+    except TransferError as exc:
+        raise ExitCode(str(exc), 1) from None
+    worst = 0
+    for outcome in outcomes:
+        if not outcome.accepted:
+            console.print(f"[red]refused[/red] {outcome.package.name}: {outcome.reason}")
+            worst = max(worst, 4)
+            continue
+        console.print(f"opened {outcome.package.name}: {outcome.source} from {outcome.partner} "
+                      f"(transfer {outcome.transfer_id})")
+        for alert in outcome.alerts:
+            console.print(f"  [yellow]alert[/yellow] {alert}")
+        for path in outcome.files:
+            try:
+                _print_ingest(ingest_file(catalog, outcome.source, path))
+            except TooManyRejected as exc:
+                console.print(f"[red]rejected[/red] {exc}")
+                worst = max(worst, 3)
+            except Unreadable as exc:
+                console.print(f"[red]unreadable[/red] {exc}")
+                worst = max(worst, 3)
+    if not outcomes:
+        console.print(f"No packages waiting in {inbox or catalog.inbox}.")
+    if worst:
+        raise ExitCode("some packages or extracts were refused; see above", worst)
+
+
 @main.command("catalog")
 @click.option("--json", "as_json", is_flag=True)
 def catalog_command(as_json: bool) -> None:
@@ -282,6 +326,16 @@ def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> 
         for name, meta in files.items()
     )
 
+
+def _register_transfer_commands() -> None:
+    from analysis.transfer.commands import keys, transfer
+
+    main.add_command(keys)
+    main.add_command(transfer)
+    transfer.add_command(receive)  # lives here: it ties transfer to ingest
+
+
+_register_transfer_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -141,7 +141,7 @@ def contract_rules(contract: Contract, today: dt.date) -> list[Rule]:
     rules: list[Rule] = []
     for f in contract.fields:
         if f.required and f.is_list:  # a required list must have at least one item
-            has = t.items(col(f)).list.len() > 0
+            has = t.item_count(col(f)) > 0
             rules.append(Rule(f"{f.name}:non_empty", f.header, "non_empty", has, f))
         elif f.required:
             rules.append(Rule(f"{f.name}:required", f.header, "required", present(f), f))

@@ -66,16 +66,26 @@ def sniff_separator(header: str) -> str:
 
 
 def _field_counts(text: str, separator: str) -> list[int] | None:
-    """Fields per record when some record may be ragged; None when every line is clean."""
+    """Fields per record when some record may be ragged; None when every record is clean.
+
+    Lines are counted with polars; only lines holding quotes go through the csv module, and the
+    whole text only when a quoted field spans lines (an odd number of quotes on a line).
+    """
     lines = pl.Series(text.splitlines())
     lines = lines.filter(lines != "")
     if not lines.len():
         return []
-    quoted = lines.str.contains('"', literal=True).any()
-    counts = lines.str.count_matches(separator, literal=True)
+    quotes = lines.str.count_matches('"', literal=True)
+    if (quotes % 2 == 1).any():
+        return [len(rec) for rec in csv.reader(io.StringIO(text), delimiter=separator) if rec]
+    counts = lines.str.count_matches(separator, literal=True) + 1
+    quoted = (quotes > 0).arg_true().to_list()
     if not quoted and counts.n_unique() == 1:
         return None
-    return [len(rec) for rec in csv.reader(io.StringIO(text), delimiter=separator) if rec]
+    fields = counts.to_list()
+    for i in quoted:
+        fields[i] = len(next(csv.reader([lines[i]], delimiter=separator)))
+    return fields
 
 
 def _read_csv(path: Path) -> Decoded:

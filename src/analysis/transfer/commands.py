@@ -1,0 +1,242 @@
+"""`nocta keys …` and `nocta transfer …`: the key ceremony and the package commands.
+
+Exit codes: 0 done; 1 a problem on this side (a missing key, an unreadable file); 2 wrong
+usage; 4 a package or receipt failed verification (one line saying why, never a traceback).
+Messages are plain text (no markup): they may quote names taken from a package.
+`nocta transfer receive` (open a whole inbox, then ingest) lives in cli.py, which may import
+ingest; its library half is `analysis.transfer.receive_inbox`.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from analysis.catalog import Catalog
+from analysis.transfer import names, state
+from analysis.transfer.errors import Refused, TransferError
+from analysis.transfer.keys import git_checkout_of, init_partner, read_public
+from analysis.transfer.open import open_package
+from analysis.transfer.platform import init_platform, load_platform, read_bundle, rotate_platform
+from analysis.transfer.receipt import verify_receipt
+from analysis.transfer.registry import Registry
+from analysis.transfer.seal import DEFAULT_VALIDITY, seal_package
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class VerificationFailed(click.ClickException):
+    """A refused package or receipt: `Error: <reason>` on one line, exit code 4."""
+
+    exit_code = 4
+
+
+class Failed(click.ClickException):
+    """A problem on this side, with a message saying what to do: exit code 1."""
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group("keys")
+def keys() -> None:
+    """Key ceremony: partner signing keys, platform receive keys, the pseudonymisation key."""
+
+
+@keys.command("init")
+@click.option("--partner", "partner", metavar="ID", help="Make partner ID's signing key.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="With --partner.")
+@click.option("--platform", is_flag=True, help="Make the platform's identity and receive keys.")
+@click.option("--pseudonym", is_flag=True, help="Make the pseudonymisation key.")
+def keys_init(partner: str | None, out: Path | None, platform: bool, pseudonym: bool) -> None:
+    """Create keys, once: a partner's (at the partner), the platform's, or the pseudonym key.
+
+    Private keys are written with mode 600 and never overwritten. A partner's --out must be
+    outside any git checkout.
+    """
+    if sum((partner is not None, platform, pseudonym)) != 1:
+        raise click.UsageError("choose one of --partner ID, --platform, --pseudonym")
+    if (partner is None) != (out is None):
+        raise click.UsageError("--partner ID needs --out DIR (and --out needs --partner)")
+    catalog = Catalog.from_env()
+    try:
+        if partner is not None:
+            secret, public = init_partner(partner, out)
+            _say(f"Signing key {secret} (mode 600; keep it on this machine only)")
+            _say(f"Send {public.name} to the platform's administrator, who registers it.")
+            click.echo(public)
+        elif platform:
+            _warn_inside_checkout(state.platform_keys(catalog))
+            bundle = init_platform(state.platform_keys(catalog))
+            _say(f"Platform id {load_platform(bundle.parent).platform_id}: partners check it.")
+            click.echo(bundle)
+        else:
+            from analysis.ingest.pseudonymise import create_key
+
+            _warn_inside_checkout(catalog.keys)
+            click.echo(create_key(catalog.keys))
+    except FileExistsError as exc:
+        raise Failed(f"{exc.filename} already exists; a key is never overwritten") from None
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+
+
+def _warn_inside_checkout(folder: Path) -> None:
+    checkout = git_checkout_of(folder)
+    if checkout is not None:
+        _say(
+            f"Warning: {folder} is inside the git checkout {checkout}. Fine for a demo if "
+            "ignored by git; in production set NOCTA_KEYS to a folder outside it."
+        )
+
+
+@keys.command("register")
+@click.option("--partner", required=True, metavar="ID")
+@click.option("--name", help="The institution's name, for people.")
+@click.option("--valid-until", type=click.DateTime(["%Y-%m-%d"]), help="Default: two years.")
+@click.argument("pubfile", type=EXISTING_FILE)
+def keys_register(
+    partner: str, name: str | None, valid_until: dt.datetime | None, pubfile: Path
+) -> None:
+    """Pin partner ID's public key (PUBFILE, from `nocta keys init --partner`)."""
+    try:
+        public, named = read_public(pubfile)
+        if named != partner:
+            raise TransferError(f"{pubfile.name} is the key of {named!r}, not of {partner!r}")
+        until = valid_until.replace(tzinfo=dt.UTC) if valid_until else None
+        entry = Registry(state.registry(Catalog.from_env())).register(
+            partner, public, name=name, valid_until=until
+        )
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    _say(f"Registered key {entry.key_id} for {partner}, valid until {entry.valid_until}.")
+    _say("Confirm this key id with the partner by another channel (phone) before use.")
+    click.echo(entry.key_id)
+
+
+@keys.command("rotate")
+@click.option("--platform", is_flag=True, required=True, help="Rotate the receive keys.")
+def keys_rotate(platform: bool) -> None:
+    """Retire the current receive key: next becomes current, a new next is made."""
+    try:
+        bundle = rotate_platform(state.platform_keys(Catalog.from_env()))
+        receive = ", ".join(read_bundle(bundle).receive)
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    _say(f"Receive keys now {receive}; send {bundle.name} to the partners.")
+    click.echo(bundle)
+
+
+@keys.command("revoke")
+@click.option("--partner", required=True, metavar="ID")
+@click.option("--key-id", help="Revoke only this key (default: all of the partner's keys).")
+def keys_revoke(partner: str, key_id: str | None) -> None:
+    """Revoke a partner's signing key(s): their packages are refused from now on."""
+    try:
+        revoked = Registry(state.registry(Catalog.from_env())).revoke(partner, key_id)
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    for entry in revoked:
+        click.echo(f"revoked {entry.partner} {entry.key_id}")
+
+
+@click.group("transfer")
+def transfer() -> None:
+    """Sealed packages from partner institutions to the platform."""
+
+
+@transfer.command("seal")
+@click.option("--partner", required=True, metavar="ID")
+@click.option("--key", "key", required=True, type=EXISTING_FILE, help="Your ID.key.")
+@click.option("--to", "to", required=True, type=EXISTING_FILE, help="The platform.pub file.")
+@click.option("--source", required=True, help="What the files are, e.g. police_cases.")
+@click.option("--case", "case_ref", help="Case reference, if the extract serves one case.")
+@click.option(
+    "--handling",
+    type=click.Choice(list(names.HANDLING)),
+    default=names.DEFAULT_HANDLING,
+    show_default=True,
+    help="; ".join(f"{k}: {v}" for k, v in names.HANDLING.items()),
+)
+@click.option(
+    "--valid-days", type=click.IntRange(1, 30), default=DEFAULT_VALIDITY.days, show_default=True
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=EXISTING_FILE)
+def transfer_seal(
+    partner: str,
+    key: Path,
+    to: Path,
+    source: str,
+    case_ref: str | None,
+    handling: str,
+    valid_days: int,
+    out: Path,
+    files: tuple[Path, ...],
+) -> None:
+    """Seal FILES into one package only the platform can open (name it *.nocta)."""
+    if not out.name.endswith(".nocta"):
+        _say("Note: the platform's inbox picks up *.nocta files only; rename before sending.")
+    try:
+        manifest = seal_package(
+            partner, key, to, source, list(files), out, case_ref=case_ref,
+            handling=handling, valid_for=dt.timedelta(days=valid_days),
+        )  # fmt: skip
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    except OSError as exc:
+        raise Failed(f"{exc.filename or out}: {exc.strerror}") from None
+    _say(
+        f"Sealed {len(manifest.files)} file(s) for platform {manifest.recipient}: transfer "
+        f"{manifest.transfer_id}, sequence {manifest.sequence}, handling {manifest.handling}, "
+        f"valid until {manifest.expires}."
+    )
+    click.echo(out)
+
+
+@transfer.command("open")
+@click.argument("package", type=EXISTING_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def transfer_open(package: Path, as_json: bool) -> None:
+    """Verify PACKAGE and land its files in landing/<source>/<transfer_id>/ (exit 4: refused)."""
+    try:
+        outcome = open_package(Catalog.from_env(), package)
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    except OSError as exc:
+        raise Failed(f"{exc.filename or package}: {exc.strerror}") from None
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
+    for alert in outcome.alerts:
+        _say(f"Alert: {alert}")
+    if not outcome.accepted:
+        raise VerificationFailed(f"{package.name} refused: {outcome.reason}")
+    if not as_json:
+        _say(
+            f"{outcome.source}: transfer {outcome.transfer_id} from {outcome.partner} "
+            f"(sequence {outcome.sequence}, handling {outcome.handling}) landed; "
+            f"receipt {outcome.receipt}"
+        )
+        for path in outcome.files:
+            click.echo(path)
+
+
+@transfer.command("verify-receipt")
+@click.argument("receipt", type=EXISTING_FILE)
+@click.option("--platform", "platform_pub", required=True, type=EXISTING_FILE,
+              help="The platform.pub you seal to.")  # fmt: skip
+@click.option("--package", type=EXISTING_FILE, help="Also check it is for this package.")
+def transfer_verify_receipt(receipt: Path, platform_pub: Path, package: Path | None) -> None:
+    """Check RECEIPT is signed by the platform (and is for PACKAGE); exit 4 if not."""
+    try:
+        body = verify_receipt(receipt, platform_pub, package)
+    except Refused as exc:
+        raise VerificationFailed(exc.reason) from None
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    click.echo(
+        f"valid receipt: transfer {body['transfer_id']} from {body['partner']} (sequence "
+        f"{body['sequence']}), {len(body['files'])} file(s), received {body['received']}"
+    )

@@ -1,0 +1,273 @@
+"""`nocta transfer open`, at the platform: a package in, its files in landing or a reason.
+
+Load inputs: the partner registry, the platform keys, the ledger (paths under the catalog's
+keys and home). Process: verify (verify.py), then decrypt every file as a stream into a private
+staging folder, checking each chunk, each size and each hash. Save: in one ledger transaction,
+rename the staging folder to `landing/<source>/<transfer_id>/`, append the audit record and
+commit; then write the signed receipt. A refused package leaves nothing in landing: it is moved
+(from the inbox) or copied (from elsewhere) to `<inbox>/rejected/`, with `<name>.reason.txt`.
+"""
+
+import datetime as dt
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from analysis.audit import AuditLog
+from analysis.catalog import Catalog
+from analysis.transfer import state
+from analysis.transfer.encoding import format_time, utc_now
+from analysis.transfer.errors import Refused, TransferError
+from analysis.transfer.ledger import Ledger
+from analysis.transfer.package import MAGIC, Manifest
+from analysis.transfer.platform import load_platform
+from analysis.transfer.receipt import receipt_body, write_receipt
+from analysis.transfer.registry import Registry
+from analysis.transfer.stream import associated_data, decrypt
+from analysis.transfer.verify import Verified, verify_package
+
+PURPOSE = "collection of a partner extract by secure transfer"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one package: landed (files, receipt) or refused (reason)."""
+
+    package: Path  # where the package file is now
+    accepted: bool
+    reason: str | None = None  # one line, for the steward
+    code: str | None = None  # the kind of refusal (errors.CODES), for monitoring
+    transfer_id: str | None = None
+    partner: str | None = None
+    sequence: int | None = None
+    source: str | None = None
+    handling: str | None = None
+    case_ref: str | None = None
+    files: tuple[Path, ...] = ()
+    receipt: Path | None = None
+    alerts: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["files"] = [str(p) for p in self.files]
+        data["alerts"] = list(self.alerts)
+        return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+def open_package(
+    catalog: Catalog, package: Path, inbox: Path | None = None, now: dt.datetime | None = None
+) -> Outcome:
+    """Verify and land one package. `inbox` (default the catalog's) decides where a package
+    goes afterwards: one inside it moves to `accepted/` or `rejected/`, others are left (or
+    copied to `rejected/`). Raises TransferError only for problems on the platform's side."""
+    inbox = inbox or catalog.inbox
+    now = now or utc_now()
+    registry, ledger = Registry(state.registry(catalog)), Ledger(state.ledger(catalog))
+    platform = load_platform(state.platform_keys(catalog))
+    progress: dict = {}
+    in_inbox = package.parent.resolve() == inbox.resolve()
+    try:  # in the inbox, whoever drops files there must not make us read through a link
+        fd = os.open(package, os.O_RDONLY | os.O_NONBLOCK | (os.O_NOFOLLOW if in_inbox else 0))
+    except OSError as exc:
+        raise TransferError(f"cannot read {package}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        try:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise Refused(f"{package.name} is not a regular file", code="damaged")
+            verified = verify_package(f, info.st_size, registry, platform, ledger, now, progress)
+            landed, alerts = _land(catalog, f, verified, ledger, now)
+        except Refused as exc:
+            return _refuse(catalog, package, inbox, exc, progress.get("manifest"), now)
+    manifest = verified.manifest
+    receipt = write_receipt(
+        state.receipts(catalog) / manifest.partner / f"{manifest.transfer_id}.receipt.json",
+        receipt_body(manifest, format_time(now), platform.platform_id),
+        platform.signing,
+    )
+    return Outcome(
+        package=_file_away(package, inbox, "accepted"),
+        accepted=True,
+        transfer_id=manifest.transfer_id,
+        partner=manifest.partner,
+        sequence=manifest.sequence,
+        source=manifest.source,
+        handling=manifest.handling,
+        case_ref=manifest.case_ref,
+        files=tuple(landed / entry.name for entry in manifest.files),
+        receipt=receipt,
+        alerts=tuple(alerts),
+    )
+
+
+def _land(
+    catalog: Catalog, f: BinaryIO, verified: Verified, ledger: Ledger, now: dt.datetime
+) -> tuple[Path, list[str]]:
+    """Decrypt into staging, then move into landing inside one ledger transaction."""
+    manifest = verified.manifest
+    staging_root = state.staging(catalog)
+    staging_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep(staging_root)
+    prefix = f"{manifest.transfer_id}.{os.getpid()}."
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=staging_root))
+    try:
+        f.seek(len(MAGIC))
+        for entry in manifest.files:
+            _decrypt_file(f, staging / entry.name, manifest, entry.index, verified.content_key)
+        _fsync(staging)
+        staging.chmod(0o750)
+        target = catalog.landing / manifest.source / manifest.transfer_id
+        moved = False
+        try:
+            where = target.relative_to(catalog.home)
+            with ledger.recording(manifest, verified.signature, where, format_time(now)) as alerts:
+                if target.exists():
+                    raise TransferError(f"{target} exists but the ledger has no entry for it")
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+                os.rename(staging, target)
+                moved = True
+                _fsync(target.parent)
+                _audit(
+                    catalog,
+                    manifest,
+                    "accepted",
+                    alerts=alerts,
+                    files=len(manifest.files),
+                    bytes=sum(e.size for e in manifest.files),
+                )
+        except BaseException:
+            if moved:  # the ledger entry did not commit: landing must not keep the files
+                os.rename(target, staging)
+            raise
+        return target, alerts
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _decrypt_file(f: BinaryIO, path: Path, manifest: Manifest, index: int, key: bytes) -> None:
+    entry = manifest.files[index]
+    label = f"file {index} ({entry.name})"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
+    with os.fdopen(fd, "wb") as out:
+        ad = associated_data(manifest.transfer_id, index)
+        digest = decrypt(f, entry.ciphertext_size, out, key, ad, manifest.chunk_size, label)
+        out.flush()
+        os.fsync(out.fileno())
+    if digest.ciphertext_sha256 != entry.ciphertext_sha256:
+        raise Refused(
+            f"{label}: the encrypted bytes differ from the signed hash (swapped?)", code="content"
+        )
+    if (digest.size, digest.sha256) != (entry.size, entry.sha256):
+        raise Refused(
+            f"{label}: the decrypted file differs from the signed size or sha256", code="content"
+        )
+
+
+def _refuse(
+    catalog: Catalog,
+    package: Path,
+    inbox: Path,
+    refusal: Refused,
+    manifest: Manifest | None,
+    now: dt.datetime,
+) -> Outcome:
+    """Set the package aside with its reason; the audit log gets the refusal's code only."""
+    where = set_aside(package, inbox / "rejected", refusal.reason, now)
+    if manifest is None:  # the signature did not hold: nothing in the manifest is believed
+        AuditLog(catalog.audit_log).append(
+            operation="collection",
+            dataset="unverified",
+            outcome="rejected",
+            purpose=PURPOSE,
+            package=package.name,
+            refused_for=refusal.code,
+        )
+        return Outcome(package=where, accepted=False, reason=refusal.reason, code=refusal.code)
+    _audit(catalog, manifest, "rejected", package=package.name, refused_for=refusal.code)
+    return Outcome(
+        package=where,
+        accepted=False,
+        reason=refusal.reason,
+        code=refusal.code,
+        transfer_id=manifest.transfer_id,
+        partner=manifest.partner,
+        sequence=manifest.sequence,
+        source=manifest.source,
+        handling=manifest.handling,
+    )
+
+
+def _audit(catalog: Catalog, manifest: Manifest, outcome: str, **details: object) -> None:
+    """Ids, counts and codes only: file names and case references stay in the ledger."""
+    AuditLog(catalog.audit_log).append(
+        operation="collection",
+        dataset=manifest.source,
+        outcome=outcome,
+        purpose=PURPOSE,
+        snapshot_ids=[],
+        transfer_id=manifest.transfer_id,
+        partner=manifest.partner,
+        sender_key_id=manifest.key_id,
+        sequence=manifest.sequence,
+        handling=manifest.handling,
+        **details,
+    )
+
+
+def set_aside(package: Path, folder: Path, reason: str, now: dt.datetime) -> Path:
+    """Move (from the inbox) or copy (from elsewhere) a refused package, reason beside it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+    target = _free_name(folder, package.name)
+    if package.parent.resolve() == folder.parent.resolve():
+        os.replace(package, target)
+    elif package.is_file():
+        shutil.copyfile(package, target)
+    else:
+        target = package  # a FIFO or device is not copied; the reason is still written
+    note = folder / f"{target.name}.reason.txt"
+    note.write_text(f"{format_time(now)} {package.name}: {reason}\n", encoding="utf-8")
+    return target
+
+
+def _file_away(package: Path, inbox: Path, kind: str) -> Path:
+    if package.parent.resolve() != inbox.resolve():
+        return package
+    folder = inbox / kind
+    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+    target = _free_name(folder, package.name)
+    os.replace(package, target)
+    return target
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target, n = folder / name, 1
+    while target.exists() or (folder / f"{target.name}.reason.txt").exists():
+        stem, dot, suffix = name.partition(".")
+        target, n = folder / f"{stem}-{n}{dot}{suffix}", n + 1
+    return target
+
+
+def _sweep(staging_root: Path) -> None:
+    """Remove the plaintext that an interrupted open (killed, power cut) left in staging."""
+    for folder in staging_root.iterdir():
+        try:
+            pid = int(folder.name.split(".")[1])
+            if pid <= 0:
+                raise ValueError(pid)
+            os.kill(pid, 0)
+        except (IndexError, ValueError, ProcessLookupError):
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+def _fsync(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
