@@ -18,7 +18,8 @@ PROBE = (
     "import resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
     "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+    "print(time.perf_counter() - t, peak)\n"
 )
 BARE_READ = (
     "import polars as pl, sys\n"
@@ -28,8 +29,9 @@ BARE_READ = (
 
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of one command in a child process."""
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, check=True,
-                         capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
     return float(out[0]), float(out[1])
 
 
@@ -38,16 +40,27 @@ def main() -> None:
     env = os.environ | {"NOCTA_HOME": str(work / "var")}
     small, full = work / "scale-0.1", work / "scale-1"
     police = str(full / "police_cases.csv")
-    subprocess.run([NOCTA, "keys", "init", "--pseudonym"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run([NOCTA, "keys", "init", "--pseudonym"], env=env, check=True, capture_output=True)
     jobs = [
         ("synth --scale 0.1", [NOCTA, "synth", "--out", str(small), "--scale", "0.1"], None, None),
-        ("synth --scale 1", [NOCTA, "synth", "--out", str(full), "--scale", "1"],
-         "synth --scale 0.1", None),
-        ("bare polars read, police scale 1", [sys.executable, "-c", BARE_READ, police], None,
-         1_000_000),
-        ("ingest police_cases, scale 1", [NOCTA, "ingest", "--source", "police_cases", police],
-         "bare polars read, police scale 1", 1_000_000),
+        (
+            "synth --scale 1",
+            [NOCTA, "synth", "--out", str(full), "--scale", "1"],
+            "synth --scale 0.1",
+            None,
+        ),
+        (
+            "bare polars read, police scale 1",
+            [sys.executable, "-c", BARE_READ, police],
+            None,
+            1_000_000,
+        ),
+        (
+            "ingest police_cases, scale 1",
+            [NOCTA, "ingest", "--source", "police_cases", police],
+            "bare polars read, police scale 1",
+            1_000_000,
+        ),
     ]
     seen: dict[str, float] = {}
     print(f"{'job':<34} {'seconds':>8} {'peak MiB':>9} {'rows/s':>10}  ratio")

@@ -21,20 +21,25 @@ from analysis.ingest.run import TooManyRejected, ingest_file
 from analysis.ingest.snapshot import verify_snapshot
 
 TODAY = dt.date(2026, 11, 29)
-HEADER = ("NR_DOSAR;DATA_INREGISTRARE;JUDET;PIATA;ART_INCADRARE;GRUP_INFRACTIONAL;ID_GRUP;"
-          "NR_SUSPECTI;CNP_SUSPECTI;PREJUDICIU_RON;STADIU;OBSERVATII")
+HEADER = (
+    "NR_DOSAR;DATA_INREGISTRARE;JUDET;PIATA;ART_INCADRARE;GRUP_INFRACTIONAL;ID_GRUP;"
+    "NR_SUSPECTI;CNP_SUSPECTI;PREJUDICIU_RON;STADIU;OBSERVATII"
+)
 # Hand-worked CNP test vectors (tests/test_reference.py shows the check digits).
 CNPS = ("1800101221144", "2990312400013", "1800101221541")
 
 
 def valid_row(n: int) -> str:
     """A row that satisfies every rule of the police contract."""
-    return (f"{n}/P/2024;15.03.2024;Cluj;drugs_cannabis;L143/2000 art. 2;DA;GR-000001;2;"
-            f"{CNPS[0]}|{CNPS[1]};1.234,50;in_lucru;Percheziţie")
+    return (
+        f"{n}/P/2024;15.03.2024;Cluj;drugs_cannabis;L143/2000 art. 2;DA;GR-000001;2;"
+        f"{CNPS[0]}|{CNPS[1]};1.234,50;in_lucru;Percheziţie"
+    )
 
 
-def police_file(tmp_path: Path, rows: list[str], name: str = "police.csv",
-                encoding: str = "cp1250") -> Path:
+def police_file(
+    tmp_path: Path, rows: list[str], name: str = "police.csv", encoding: str = "cp1250"
+) -> Path:
     path = tmp_path / name
     path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode(encoding))
     return path
@@ -83,8 +88,12 @@ def test_reasons_name_column_value_and_rule_in_words(catalog, tmp_path):
 def test_no_cnp_reaches_snapshot_reasons_audit_or_manifest(catalog, tmp_path):
     path = police_file(tmp_path, [valid_row(n) for n in range(1, 400)] + list(BAD_ROWS))
     ingest_file(catalog, "police_cases", path, today=TODAY)
-    visible = [*catalog.curated.rglob("*"), catalog.audit_log,
-               *catalog.quarantine.rglob("reasons.csv"), *catalog.quarantine.rglob("summary.json")]
+    visible = [
+        *catalog.curated.rglob("*"),
+        catalog.audit_log,
+        *catalog.quarantine.rglob("reasons.csv"),
+        *catalog.quarantine.rglob("summary.json"),
+    ]
     for file in (f for f in visible if f.is_file()):
         data = file.read_bytes()
         for cnp in (*CNPS, "1800101221145"):
@@ -114,7 +123,8 @@ def test_the_same_person_has_the_same_pseudonym_in_every_source(catalog, tmp_pat
         "NR_DOSAR_INSTANTA,NR_DOSAR_PARCHET,INSTANTA,DATA_HOTARARE,CNP_INCULPAT,SOLUTIE,"
         "PEDEAPSA_LUNI,CONFISCARE_RON,DEFINITIVA\n"
         f"12/2/2024,5/D/P/2024,Tribunalul Cluj,2024-09-01,{CNPS[0]},condamnare,36,,1\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ingest_file(catalog, "police_cases", police, today=TODAY)
     ingest_file(catalog, "court_decisions", court, today=TODAY)
     suspects = pl.read_parquet(catalog.snapshot_data("police_cases"))["suspect_ids"][0]
@@ -151,7 +161,10 @@ def test_ingest_without_a_key_says_how_to_create_one(catalog, tmp_path):
     [
         (b"", "is empty"),
         ((HEADER + "\r\n").encode(), "no data rows"),
-        (b"ID_CAPTURA;DATA_CAPTURA\r\nCAP-2020-000001;01.01.2020\r\n", r"missing column\(s\) NR_DOSAR"),
+        (
+            b"ID_CAPTURA;DATA_CAPTURA\r\nCAP-2020-000001;01.01.2020\r\n",
+            r"missing column\(s\) NR_DOSAR",
+        ),
         ("\ufeffNR_DOSAR".encode("utf-16"), "UTF-16"),
     ],
 )
@@ -207,12 +220,19 @@ def test_audit_log_records_collection_and_detects_an_edit(catalog, tmp_path):
     assert log.verify().first_bad_line == 2
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from([*BAD_ROWS, "x;y", ";;;;;;;;;;;", "ąćęł;€;™"]), max_size=12),
-       st.integers(min_value=30, max_value=60))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from([*BAD_ROWS, "x;y", ";;;;;;;;;;;", "ąćęł;€;™"]), max_size=12),
+    st.integers(min_value=30, max_value=60),
+)
 def test_rows_read_is_always_accepted_plus_quarantined(catalog, tmp_path_factory, bad, n_good):
-    path = police_file(tmp_path_factory.mktemp("p"), [valid_row(i) for i in range(1, n_good)] + bad,
-                       encoding="utf-8")
+    path = police_file(
+        tmp_path_factory.mktemp("p"),
+        [valid_row(i) for i in range(1, n_good)] + bad,
+        encoding="utf-8",
+    )
     try:
         result = ingest_file(catalog, "police_cases", path, today=TODAY)
     except TooManyRejected as exc:
