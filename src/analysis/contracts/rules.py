@@ -20,9 +20,12 @@ class Rule:
     rule_id: str
     header: str  # the partner column a steward must fix (first one for multi-column rules)
     kind: str  # required, pattern, unique, date, not_future, ... (the suffix of rule_id)
-    ok: pl.Expr  # true where the row passes; computed on the raw (string) frame
+    ok: pl.Expr | None  # true where the row passes; computed on the raw (string) frame
     field: Field | None = None
     description: str = ""
+    # for rules on list items: raw frame -> one boolean column, row-aligned (items are checked
+    # flat, where polars can share work between sub-expressions; inside list.eval it cannot)
+    frame_check: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None
 
 
 def col(f: Field) -> pl.Expr:
@@ -73,8 +76,7 @@ def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr]]:
     if f.ntype == "cnp":
         return [("cnp", ~has | t.cnp_valid(raw.str.strip_chars(), today))]
     if f.ntype == "cnp_list":
-        each = t.items(raw).list.eval(t.cnp_valid(pl.element(), today)).list.all()
-        return [("cnp", each.fill_null(True))]
+        return [("cnp", None)]
     if f.ntype in ("markets", "country_list"):
         kind = "enum" if f.ntype == "markets" else "iso"
         return [(kind, parsed.list.eval(pl.element().is_not_null()).list.all().fill_null(True))]
@@ -82,6 +84,31 @@ def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr]]:
     if f.ntype == "text":
         return []
     return [(kind, ~has | parsed.is_not_null())]
+
+
+def _cnp_items_check(header: str, today: dt.date) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    """Every CNP of a `|` list valid: checked on the flat items, then folded back per row."""
+
+    def check(frame: pl.LazyFrame) -> pl.LazyFrame:
+        rows = frame.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+            pl.col(header).str.split(t.LIST_SEPARATOR).alias("_cnp"),
+        )
+        items = rows.explode("_cnp").with_columns(pl.col("_cnp").str.strip_chars())
+        distinct = items.select("_cnp").unique().filter(pl.col("_cnp") != "")
+        invalid = distinct.with_columns(_ok=t.cnp_valid(pl.col("_cnp"), today)).filter(
+            ~pl.col("_ok")
+        )
+        bad = (
+            items.join(invalid, on="_cnp", how="semi")
+            .select("_row")
+            .unique()
+            .with_columns(_bad=pl.lit(True))
+        )
+        joined = rows.select("_row").join(bad, on="_row", how="left", maintain_order="left")
+        return joined.select(pl.col("_bad").is_null().alias(header))
+
+    return check
 
 
 def _value_rules(f: Field) -> list[tuple[str, pl.Expr]]:
@@ -146,7 +173,8 @@ def contract_rules(contract: Contract, today: dt.date) -> list[Rule]:
         elif f.required:
             rules.append(Rule(f"{f.name}:required", f.header, "required", present(f), f))
         for kind, ok in _type_rules(f, today) + _value_rules(f):
-            rules.append(Rule(f"{f.name}:{kind}", f.header, kind, ok, f))
+            check = _cnp_items_check(f.header, today) if ok is None else None
+            rules.append(Rule(f"{f.name}:{kind}", f.header, kind, ok, f, frame_check=check))
     for key in contract.keys:
         fields = [contract.get(name) for name in key]
         struct = pl.struct([parser(f)(col(f)).alias(f.name) for f in fields])

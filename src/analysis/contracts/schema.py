@@ -15,6 +15,12 @@ from analysis.contracts.rules import Rule, contract_rules
 
 
 def _check(rule: Rule) -> pa.Check:
+    if rule.frame_check is not None:
+        return pa.Check(
+            lambda data, f=rule.frame_check: f(data.lazyframe),
+            name=rule.rule_id,
+            error=rule.rule_id,
+        )
     return pa.Check(
         lambda data, ok=rule.ok: data.lazyframe.select(ok.alias(data.key)),
         name=rule.rule_id,
@@ -46,6 +52,13 @@ def failures(schema: pa.DataFrameSchema, raw: pl.DataFrame) -> pl.DataFrame:
         schema.validate(raw, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
+        broken = cases.filter(pl.col("index").is_null())
+        if broken.height:  # a check that crashed, or a schema-level failure: never ignore it
+            first = broken.row(0, named=True)
+            raise RuntimeError(
+                f"{schema.name}: check {first['check']} on {first['column']} could not run: "
+                f"{first['failure_case']}"
+            ) from exc
         return cases.filter(pl.col("index").is_not_null()).select(
             pl.col("index").cast(pl.Int64),
             pl.col("check").alias("rule"),
