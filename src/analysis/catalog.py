@@ -34,6 +34,10 @@ class Catalog:
         return PROJECT / "reports"
 
     @property
+    def pipelines(self) -> Path:
+        return PROJECT / "pipelines"
+
+    @property
     def lock_file(self) -> Path:
         return PROJECT / "requirements.lock"
 
@@ -133,6 +137,12 @@ class Catalog:
     @property
     def current_results(self) -> Path:
         return self.results / "current"
+
+    @property
+    def pipeline(self) -> Path:
+        """Snakemake's working folder: per-step outputs kept between runs (what makes reruns
+        incremental), its own metadata, and the input pointers it decides reruns from."""
+        return self.home / "pipeline"
 
     # site ----------------------------------------------------------------------
     @property

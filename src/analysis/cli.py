@@ -143,8 +143,12 @@ def _print_ingest(result) -> None:
 
 
 @click.command("receive")
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder partners drop packages into (default: $NOCTA_HOME/inbox).")
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder partners drop packages into (default: $NOCTA_HOME/inbox).",
+)
 def receive(inbox: Path | None) -> None:
     """Open every sealed package waiting in the inbox, then ingest what landed.
 
@@ -167,8 +171,10 @@ def receive(inbox: Path | None) -> None:
             console.print(f"[red]refused[/red] {outcome.package.name}: {outcome.reason}")
             worst = max(worst, 4)
             continue
-        console.print(f"opened {outcome.package.name}: {outcome.source} from {outcome.partner} "
-                      f"(transfer {outcome.transfer_id})")
+        console.print(
+            f"opened {outcome.package.name}: {outcome.source} from {outcome.partner} "
+            f"(transfer {outcome.transfer_id})"
+        )
         for alert in outcome.alerts:
             console.print(f"  [yellow]alert[/yellow] {alert}")
         for path in outcome.files:
@@ -225,26 +231,68 @@ def audit_verify() -> None:
 
 
 @main.command()
-@click.option("--year-from", type=int, default=2015, show_default=True)
-@click.option("--year-to", type=int, default=2025, show_default=True)
-@click.option("--force", is_flag=True, help="Run even when nothing changed.")
-def refresh(year_from: int, year_to: int, force: bool) -> None:
-    """Run the analysis notebooks over the latest snapshots; the run becomes results/current."""
-    outcome = _refresh(Catalog.from_env(), year_from, year_to, force)
-    click.echo(outcome.run_id)
+@click.option("--dry-run", is_flag=True, help="List what would run and why; run nothing.")
+@click.option("--cores", type=click.IntRange(1), default=2, show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pipeline parameters (default pipelines/config.yaml).",
+)
+@click.option("--force", is_flag=True, help="Rerun every step even when nothing changed.")
+def refresh(dry_run: bool, cores: int, config_path: Path | None, force: bool) -> None:
+    """Run the pipeline (Snakemake + Papermill) over the current snapshots.
+
+    Only steps whose inputs, notebook, parameters, code or software changed rerun. When every
+    step succeeded the run becomes results/current; a failure leaves it untouched.
+    """
+    outcome = _refresh(Catalog.from_env(), config_path, cores, dry_run, force)
+    if outcome.run_id and not dry_run:
+        click.echo(outcome.run_id)
 
 
-def _refresh(catalog: Catalog, year_from: int, year_to: int, force: bool):
-    from analysis.notebook_run import NotebookFailed
-    from analysis.refresh import refresh as run_refresh
+def _refresh(
+    catalog: Catalog,
+    config_path: Path | None = None,
+    cores: int = 2,
+    dry_run: bool = False,
+    force: bool = False,
+):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from analysis.pipeline.runner import RefreshFailed
+    from analysis.pipeline.runner import refresh as run_refresh
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     try:
-        with console.status("Running notebooks with Papermill…"):
-            outcome = run_refresh(catalog, year_from, year_to, force=force)
-    except (NotebookFailed, LookupError) as exc:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("Pipeline steps", total=None)
+            outcome = run_refresh(
+                catalog,
+                config_path,
+                cores,
+                dry_run=dry_run,
+                force=force,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except RefreshFailed as exc:
         raise StageError(f"{exc}\nresults/current is unchanged.") from None
-    state = "nothing changed, kept" if outcome.skipped else "new run"
-    console.print(f"Analysis: {state} {outcome.run_id}")
+    except (LookupError, ValueError) as exc:
+        raise StageError(str(exc)) from None
+    if dry_run:
+        if not outcome.planned:
+            console.print("Nothing to run: every step is up to date.")
+        for line in outcome.planned:
+            console.print(f"would run {line}")
+    elif outcome.skipped:
+        console.print(f"Analysis: nothing changed, kept {outcome.run_id} (no notebook ran)")
+    else:
+        console.print(f"Analysis: new run {outcome.run_id} ({len(outcome.planned)} steps ran)")
     return outcome
 
 
@@ -298,7 +346,7 @@ def demo(scale: float) -> None:
             f"Ingest {source}: {result.rows_accepted:,} accepted, "
             f"{result.rows_quarantined:,} quarantined ({verb} snapshot {result.snapshot_id})"
         )
-    _refresh(catalog, 2015, 2025, force=False)
+    _refresh(catalog)
     _publish(catalog, force=False)
     site = catalog.current_site
     console.print(

@@ -56,7 +56,3 @@ class Results:
     @property
     def headline(self) -> dict:
         return read_headline(self.folder)
-
-    @property
-    def run_record(self) -> dict:
-        return json.loads((self.folder / "run.json").read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ from analysis.results import Results
 
 MANIFEST = "manifest.json"
 PAGE = "index.md"
+PAGE_STEP = "case_rates"  # the pipeline step whose results the portal page cites
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ def _sources_digest(pages: Path) -> str:
 
 def publish(catalog: Catalog, run_folder: Path, force: bool = False) -> Release:
     """Render the portal page over `run_folder` into a new release and make it current."""
-    results = Results(run_folder)
-    run = results.run_record
+    results = Results(run_folder / PAGE_STEP)
+    run = json.loads((run_folder / "run.json").read_text(encoding="utf-8"))
     pages = catalog.reports / "portal"
     digest = _sources_digest(pages)
     current = catalog.current_site / MANIFEST
