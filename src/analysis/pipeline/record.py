@@ -5,6 +5,7 @@ import datetime as dt
 import importlib.metadata as md
 import json
 import subprocess
+from pathlib import Path
 
 from analysis import __version__
 from analysis.catalog import PROJECT, Catalog
@@ -54,7 +55,8 @@ def run_record(
     catalog: Catalog, run_id: str, config: dict, snapshots: dict, started: dt.datetime
 ) -> dict:
     steps = []
-    for step in plan_steps(config, catalog.notebooks, snapshots):
+    notebooks = Path(config.get("notebooks_dir") or catalog.notebooks)
+    for step in plan_steps(config, notebooks, snapshots):
         record = json.loads((catalog.pipeline / "steps" / step.name / STEP_RECORD).read_text())
         record["reused"] = dt.datetime.fromisoformat(record["started"]) < started
         steps.append(record)
