@@ -151,3 +151,34 @@ def test_a_failed_notebook_names_the_cell_and_keeps_the_current_results(demo, tm
     executed = Path(failed.stderr.split(pointer)[1].split()[0])
     assert executed.is_file()
     assert os.readlink(home / "results" / "current") == before
+
+
+def test_no_cnp_leaves_ingest(demo):
+    """No 13-digit CNP-like number in snapshots, results, executed notebooks, audit or site."""
+    import re
+
+    import polars as pl
+
+    home, _, _ = demo
+    cnp = re.compile(rb"(?<![0-9A-Za-z.])[1-9][0-9]{12}(?![0-9A-Za-z])")  # not in a hash or float
+    assert cnp.search(b"GR-000001,1800101221144|2990312400013\n")  # it does see a CNP
+    zones = ("curated", "results", "runs", "pipeline", "audit", "site")
+    # .snakemake/ is Snakemake's own bookkeeping (job ids, hashes of code), not data
+    files = [
+        p
+        for zone in zones
+        for p in (home / zone).rglob("*")
+        if p.is_file() and ".snakemake" not in p.parts
+    ]
+    assert any(p.suffix == ".ipynb" for p in files) and any(p.suffix == ".parquet" for p in files)
+    for path in files:
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+            flat = [
+                pl.col(c).list.join("|") if isinstance(t, pl.List) else pl.col(c)
+                for c, t in frame.schema.items()
+            ]
+            text = frame.select(flat).write_csv().encode()
+        else:
+            text = path.read_bytes()
+        assert not cnp.search(text), path

@@ -49,7 +49,7 @@ def publish(catalog: Catalog, run_folder: Path, force: bool = False) -> Release:
             return Release(manifest["release_id"], catalog.current_site.resolve(), skipped=True)
 
     built = dt.datetime.now(dt.UTC)
-    release_id = f"{built:%Y%m%dT%H%M%SZ}-{run['run_id'][-8:]}"
+    release_id = f"{built:%Y%m%dT%H%M%SZ}"
     target = catalog.releases / release_id
     with atomic_dir(target) as tmp:
         render_page(pages / PAGE, results, tmp, lang="ro", extra={"run": run})
