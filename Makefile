@@ -13,6 +13,10 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 .PHONY: help setup demo test lint bench lock clean distclean
 
+# the JupyterHub (hub-setup, hub) and portal (serve) targets
+-include hub_config/hub.mk
+-include hub_config/portal.mk
+
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36mmake %-10s\033[0m %s\n", $$1, $$2}'
@@ -34,7 +38,7 @@ demo: setup ## Set up, then run the demo path on synthetic data and publish var/
 	@test -f "$${NOCTA_KEYS:-$(NOCTA_HOME)/keys}/pseudonym.key" || $(BIN)/nocta keys init --pseudonym
 	$(BIN)/nocta demo
 
-test: setup ## Set up, then run the test suite
+test: setup $(if $(wildcard hub_config/hub.mk),hub-setup) ## Set up, then run the test suite
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff check and format check

@@ -13,16 +13,15 @@ import polars as pl
 from analysis.contracts.model import Contract
 from analysis.contracts.rules import Rule, contract_rules
 
+OK = "__ok__"  # prefix of the per-rule outcome columns
+
 
 def _check(rule: Rule) -> pa.Check:
-    if rule.frame_check is not None:
-        return pa.Check(
-            lambda data, f=rule.frame_check: f(data.lazyframe),
-            name=rule.rule_id,
-            error=rule.rule_id,
-        )
+    """The rule's outcome, computed with every other rule in one pass (see `evaluate`)."""
     return pa.Check(
-        lambda data, ok=rule.ok: data.lazyframe.select(ok.alias(data.key)),
+        lambda data, column=OK + rule.rule_id: data.lazyframe.select(
+            pl.col(column).alias(data.key)
+        ),
         name=rule.rule_id,
         error=rule.rule_id,
     )
@@ -43,13 +42,29 @@ def contract_schema(contract: Contract, today: dt.date) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, name=contract.source, strict=False)
 
 
-def failures(schema: pa.DataFrameSchema, raw: pl.DataFrame) -> pl.DataFrame:
+def evaluate(contract: Contract, raw: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """`raw` plus one boolean column per rule, all rules in one parallel pass over the data
+    (polars shares the parsing between rules there; one pass per rule would parse again)."""
+    rules = contract_rules(contract, today)
+    frame = raw.lazy()
+    outcomes = frame.with_columns(r.ok.alias(OK + r.rule_id) for r in rules if r.ok is not None)
+    checked = outcomes.collect()
+    listed = [
+        r.frame_check(frame).collect().to_series().alias(OK + r.rule_id)
+        for r in rules
+        if r.frame_check is not None
+    ]
+    return checked.with_columns(listed) if listed else checked
+
+
+def failures(contract: Contract, raw: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """One row per (row index, rule) that failed: `index` (0-based), `rule`, `header`, `value`."""
+    schema = contract_schema(contract, today)
     empty = pl.DataFrame(
         schema={"index": pl.Int64, "rule": pl.String, "header": pl.String, "value": pl.String}
     )
     try:
-        schema.validate(raw, lazy=True)
+        schema.validate(evaluate(contract, raw, today), lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         broken = cases.filter(pl.col("index").is_null())

@@ -14,7 +14,7 @@ import polars as pl
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
 from analysis.contracts.model import Contract, load_contract
-from analysis.contracts.schema import contract_schema, failures
+from analysis.contracts.schema import failures
 from analysis.fsutil import sha256_file
 from analysis.ingest.crossref import reference_warnings
 from analysis.ingest.decode import INDEX, Decoded, Unreadable, read_partner_file
@@ -71,7 +71,7 @@ def decode(contract: Contract, path: Path) -> Decoded:
 
 def validate(contract: Contract, decoded: Decoded, today: dt.date) -> Validated:
     raw = decoded.frame
-    found = pl.concat([failures(contract_schema(contract, today), raw), decoded.row_problems])
+    found = pl.concat([failures(contract, raw, today), decoded.row_problems])
     descriptions = {r.rule_id: r.description for r in contract.cross_rules}
     reasons = explain(found, contract, descriptions)
     bad = reasons["index"].unique().implode()
