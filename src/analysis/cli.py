@@ -348,6 +348,7 @@ def demo(scale: float) -> None:
         )
     _refresh(catalog)
     _publish(catalog, force=False)
+    _build_reports(catalog)
     site = catalog.current_site
     console.print(
         "\n[bold green]Done.[/bold green] The published page:\n"
@@ -355,6 +356,14 @@ def demo(scale: float) -> None:
         f"  PDF:  {site / 'index.pdf'}\n"
         f"Open it in a browser: file://{site / 'index.html'}"
     )
+
+
+def _build_reports(catalog: Catalog) -> None:
+    from analysis.report.build import build_all
+
+    with console.status("Building the assessment and the strategy (ro/en, public/restricted)…"):
+        folders = build_all(catalog, catalog.current_results.resolve())
+    console.print(f"Reports: {len(folders)} editions built under {catalog.home / 'reports'}")
 
 
 def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> bool:
@@ -375,15 +384,17 @@ def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> 
     )
 
 
-def _register_transfer_commands() -> None:
+def _register_stage_commands() -> None:
+    from analysis.report.commands import report
     from analysis.transfer.commands import keys, transfer
 
     main.add_command(keys)
     main.add_command(transfer)
+    main.add_command(report)
     transfer.add_command(receive)  # lives here: it ties transfer to ingest
 
 
-_register_transfer_commands()
+_register_stage_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,3 +36,35 @@ def markdown_table(
 def _escape(text: str) -> str:
     """Pipe tables break on `|`; Markdown would interpret `*`, `_`, `<` in a value."""
     return "".join("\\" + ch if ch in "|*_<>[]`\\#" else ch for ch in text)
+
+
+def cell(value, decimals: int = 0, lang: str = "ro", hidden: bool = False) -> str:
+    """One table cell: a number the language's way, text as is, a hidden cell as its symbol."""
+    from analysis.disclosure import SYMBOL
+
+    if hidden:
+        return SYMBOL
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return num(value, decimals, lang)
+    return str(value)
+
+
+def parse_number(text: str) -> float | None:
+    """Read back a number written by `num` in either language (`12 345,6` or `12,345.6`)."""
+    t = text.strip().replace(THIN_NBSP, "").replace("\u00a0", "").replace(" ", "")
+    if not t or not any(ch.isdigit() for ch in t):
+        return None
+    if "," in t and "." not in t and t.count(",") == 1 and len(t.split(",")[1]) != 3:
+        t = t.replace(",", ".")  # Romanian decimal comma
+    elif "," in t and "." in t and t.rfind(",") > t.rfind("."):
+        t = t.replace(".", "").replace(",", ".")
+    else:
+        t = t.replace(",", "")
+    try:
+        return float(t)
+    except ValueError:
+        return None
