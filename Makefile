@@ -42,8 +42,8 @@ test: setup $(if $(wildcard hub_config/hub.mk),hub-setup) ## Set up, then run th
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff check and format check
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench hub_config
+	$(BIN)/ruff format --check src tests bench hub_config
 
 bench: setup ## Print run time and peak memory of the heavy jobs (compare as ratios in one run)
 	$(BIN)/python bench/run.py

@@ -1,0 +1,1 @@
+"""nocta's JupyterHub configuration as code: settings, roles, authenticators, spawner, demo."""
