@@ -45,9 +45,8 @@ lint: setup ## ruff check and format check
 	$(BIN)/ruff check src tests bench hub_config
 	$(BIN)/ruff format --check src tests bench hub_config
 
-bench: setup ## Print run time and peak memory of the heavy jobs (compare as ratios in one run)
+bench: setup $(if $(wildcard hub_config/hub.mk),hub-setup) ## Print time and memory of the heavy jobs (compare as ratios in one run)
 	$(BIN)/python bench/run.py
-	$(BIN)/python -c "import sys; sys.path.insert(0, 'bench'); import transfer_bench; transfer_bench.main()"
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (after changing a pin)
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements.lock --no-header

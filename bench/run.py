@@ -73,5 +73,17 @@ def main() -> None:
     print(f"(data in {work}; remove it when done)")
 
 
+# the other stages' rows, each a module of this folder with a main() that prints them
+STAGES = ("transfer_bench", "analysis_bench", "report_bench", "portal_bench", "hub_bench")
+
+
 if __name__ == "__main__":
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    print("== ingest and synthetic extracts")
     main()
+    for name in STAGES:
+        if (Path(__file__).parent / f"{name}.py").exists():
+            print(f"\n== {name.removesuffix('_bench')}", flush=True)
+            importlib.import_module(name).main()
