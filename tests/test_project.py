@@ -33,7 +33,7 @@ def test_make_help_lists_every_target_with_its_purpose():
 
 def test_cli_help_names_the_stages():
     out = subprocess.run([NOCTA, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("synth", "ingest", "refresh", "publish", "demo"):
+    for command in ("synth", "ingest", "refresh", "report", "site", "portal", "demo"):
         assert command in out
     synth = subprocess.run(
         [NOCTA, "synth", "--help"], capture_output=True, text=True, check=True

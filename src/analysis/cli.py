@@ -296,21 +296,12 @@ def _refresh(
     return outcome
 
 
-@main.command()
-@click.option("--force", is_flag=True, help="Build a new release even when nothing changed.")
-def publish(force: bool) -> None:
-    """Render the portal pages over results/current and publish them as site/current."""
-    catalog = Catalog.from_env()
-    release = _publish(catalog, force)
-    click.echo(release.release_id)
-
-
 def _publish(catalog: Catalog, force: bool):
-    from analysis.site.publish import publish as publish_site
+    from analysis.site.releases import publish as publish_site
 
     if not (catalog.current_results / "run.json").exists():
         raise StageError("there is no results/current yet: run `nocta refresh` first")
-    with console.status("Rendering HTML (Pandoc) and PDF (Typst)…"):
+    with console.status("Building the portal site…"):
         release = publish_site(catalog, catalog.current_results.resolve(), force=force)
     state = "nothing changed, kept" if release.skipped else "published"
     console.print(f"Site: {state} release {release.release_id}")
@@ -321,7 +312,13 @@ def _publish(catalog: Catalog, force: bool):
 @click.option(
     "--scale", type=click.FloatRange(min=0, min_open=True), default=DEMO_SCALE, show_default=True
 )
-def demo(scale: float) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pipeline parameters (default pipelines/config.yaml).",
+)
+def demo(scale: float, config_path: Path | None) -> None:
     """The whole path on synthetic data: synth -> ingest -> notebook -> report -> site."""
     from analysis.ingest.pseudonymise import KEY_FILE, create_key
     from analysis.ingest.run import TooManyRejected, ingest_file
@@ -346,9 +343,9 @@ def demo(scale: float) -> None:
             f"Ingest {source}: {result.rows_accepted:,} accepted, "
             f"{result.rows_quarantined:,} quarantined ({verb} snapshot {result.snapshot_id})"
         )
-    _refresh(catalog)
-    _publish(catalog, force=False)
+    _refresh(catalog, config_path)
     _build_reports(catalog)
+    _publish(catalog, force=False)
     site = catalog.current_site
     console.print(
         "\n[bold green]Done.[/bold green] The published page:\n"
@@ -385,12 +382,16 @@ def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> 
 
 
 def _register_stage_commands() -> None:
+    from analysis.portal.commands import portal
     from analysis.report.commands import report
+    from analysis.site.commands import site
     from analysis.transfer.commands import keys, transfer
 
     main.add_command(keys)
     main.add_command(transfer)
     main.add_command(report)
+    main.add_command(site)
+    main.add_command(portal)
     transfer.add_command(receive)  # lives here: it ties transfer to ingest
 
 

@@ -30,21 +30,24 @@ def run_step(notebook: Path, step_dir: Path, parameters: dict, step: str) -> dic
     clock = time.perf_counter()
     try:
         run_notebook(notebook, executed, parameters | {"results_dir": str(results)}, cwd=step_dir)
-    except (NotebookFailed, ValueError) as exc:
-        (step_dir / ERROR_RECORD).write_text(
-            json.dumps(
-                {
-                    "step": step,
-                    "notebook": notebook.name,
-                    "message": str(exc),
-                    "executed": str(executed),
-                    "time": started.isoformat(timespec="seconds"),
-                },
-                indent=2,
+    except Exception as exc:  # a cell raised, the kernel died or would not start: say which
+        known = isinstance(exc, NotebookFailed | ValueError)
+        message = (
+            str(exc)
+            if known
+            else (
+                f"{notebook.name} could not run: {type(exc).__name__}: {exc}\n"
+                f"  executed notebook (as far as it got): {executed}"
             )
-            + "\n",
-            encoding="utf-8",
         )
+        record = {
+            "step": step,
+            "notebook": notebook.name,
+            "message": message,
+            "executed": str(executed),
+            "time": started.isoformat(timespec="seconds"),
+        }
+        (step_dir / ERROR_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         raise
     record = {
         "step": step,

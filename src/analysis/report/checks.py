@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from analysis.disclosure import SYMBOL
 from analysis.report.formatting import parse_number
 
-CNP_LIKE = re.compile(r"(?<![\d.])\d{13}(?![\d])")  # not a decimal fraction
+CNP_LIKE = re.compile(r"(?<![\w.])\d{13}(?!\w)")  # not a decimal fraction, not inside a hash
 PSEUDONYM = re.compile(r"k\d+-[0-9a-f]{16}")
 COUNTS_OPEN = re.compile(r'^:::\s*\{\.counts cols="([0-9,]+)"\}\s*$')
 

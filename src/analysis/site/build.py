@@ -1,0 +1,323 @@
+"""Build the static portal site from one run: pages in Romanian and English, dashboards,
+county and market pages, the assessment and strategy builds, downloads, search.
+
+Load inputs (content.load: the run, its results, the report builds, the release before) /
+process (Jinja2 pages from templates/, Pandoc for the page sources in reports/portal/) / save
+(into `out`, a folder the caller publishes atomically). Layout of a built site:
+
+    index.html, index.pdf, figures/   the one-page summary (reports/portal/index.md)
+    ro/, en/                          home, assessment, strategy, dashboards, counties/<code>,
+                                      markets/<code>, methodology, dictionary, downloads,
+                                      releases, search
+    docs/<document>/<lang>/           public editions of the reports (HTML + PDF)
+    restricted/<lang>/, restricted/docs/<document>/<lang>/   the restricted section
+    downloads/                        published tables, CSV and XLSX, formula-safe
+    assets/                           css, js, the vega bundle, county boundaries
+    pagefind/                         the search index (public pages only)
+    data/headline.json                what the next release compares itself with
+"""
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+import pypandoc
+import vl_convert as vlc
+
+from analysis.catalog import Catalog
+from analysis.exports import formula_safe
+from analysis.report.formatting import num
+from analysis.report.render import render_page
+from analysis.results import Results
+from analysis.site import charts, content
+from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
+
+PACKAGE = Path(__file__).parent
+SUMMARY = "index.md"
+YEARS = ("latest_year", "year_from", "year_to")
+INLINE_LOADER = re.compile(
+    r"<script>\s*document\.querySelectorAll\('div\.vega'\).*?</script>", re.S
+)
+NAV = [
+    ("home", "{lang}/"),
+    ("assessment", "{lang}/assessment.html"),
+    ("strategy", "{lang}/strategy.html"),
+    ("dashboards", "{lang}/dashboards.html"),
+    ("counties", "{lang}/counties/"),
+    ("markets", "{lang}/markets/"),
+    ("methodology", "{lang}/methodology.html"),
+    ("dictionary", "{lang}/dictionary.html"),
+    ("downloads", "{lang}/downloads.html"),
+    ("releases", "{lang}/releases.html"),
+    ("search", "{lang}/search.html"),
+    ("restricted", "restricted/{lang}/"),
+]
+
+
+class Site:
+    """Writes pages into one output folder; `page` renders a template at a site path."""
+
+    def __init__(self, out: Path, data: content.SiteContent, release_id: str, built: str):
+        self.out, self.data, self.release_id, self.built = out, data, release_id, built
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(PACKAGE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+        )
+
+    def page(self, path: str, template: str, lang: str, title: str, current: str, **extra):
+        depth = path.count("/")
+        other = "en" if lang == "ro" else "ro"
+        other_path = path.replace(f"{lang}/", f"{other}/", 1)
+        context = {
+            "lang": lang, "other": other, "other_path": other_path, "w": WORDS[lang],
+            "root": "../" * depth, "title": title, "current": current,
+            "nav": [(k, h.format(lang=lang)) for k, h in NAV], "run": self.data.run,
+            "release_id": self.release_id, "built": self.built,
+            "restricted": path.startswith("restricted/"), "has_charts": False,
+            "fmt": lambda v, d=0: num(v, d, lang) if isinstance(v, int | float) else v,
+        } | extra  # fmt: skip
+        target = self.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.env.get_template(template).render(context), encoding="utf-8")
+
+
+def build_site(
+    catalog: Catalog, run_folder: Path, out: Path, release_id: str, built: str
+) -> list[str]:
+    """Build the whole site into `out`; returns what is missing (shown on the pages too)."""
+    data = content.load(catalog, run_folder)
+    site = Site(out, data, release_id, built)
+    _assets(out)
+    _summary(catalog, data, out)
+    _documents(data, out)
+    files = _downloads(data, out)
+    (out / "data").mkdir(exist_ok=True)
+    (out / "data" / "headline.json").write_text(json.dumps(data.headline, indent=2) + "\n")
+    for lang in content.LANGS:
+        _pages(site, catalog, data, lang, files)
+    _search(out, data.missing)
+    return data.missing
+
+
+def _assets(out: Path) -> None:
+    assets = out / "assets"
+    shutil.copytree(PACKAGE / "assets", assets)
+    (assets / "vega-bundle.js").write_text(vlc.javascript_bundle(), encoding="utf-8")
+    (assets / "counties.geojson").write_text(json.dumps(content.map_geojson()), encoding="utf-8")
+
+
+def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> None:
+    """The one-page summary at the site's root (HTML and PDF), as before the portal."""
+    results = Results(data.run_folder / content.RATES_STEP)
+    try:
+        render_page(
+            catalog.reports / "portal" / SUMMARY, results, out, lang="ro", extra={"run": data.run}
+        )
+    except (LookupError, ValueError, TypeError) as exc:  # a number the run lacks
+        data.missing.append(f"summary page ({exc})")
+        (out / "index.html").write_text(
+            '<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NOCTA</title>'
+            '<meta http-equiv="refresh" content="0; url=ro/"></head><body>'
+            '<p><a href="ro/">Portalul NOCTA</a> · <a href="en/">NOCTA portal</a></p>'
+            "</body></html>\n",
+            encoding="utf-8",
+        )
+    (out / "index.typ").unlink(missing_ok=True)  # the typesetting source is not for readers
+
+
+def _documents(data: content.SiteContent, out: Path) -> None:
+    """Copy the report builds; their inline chart loader becomes the site's charts.js, since
+    the portal's CSP runs no inline script (and charts.js needs no eval)."""
+    for (document, edition, lang), folder in data.documents.items():
+        base = out / "restricted" if edition == "restricted" else out
+        target = base / "docs" / document / lang
+        shutil.copytree(folder, target, ignore=shutil.ignore_patterns("manifest.json"))
+        for page in target.glob("*.html"):
+            root = "../" * len(page.relative_to(out).parts[:-1])
+            loader = f'<script src="{root}assets/charts.js"></script>'
+            html = INLINE_LOADER.sub(loader.replace("\\", "\\\\"), page.read_text(encoding="utf-8"))
+            page.write_text(html, encoding="utf-8")
+
+
+def _downloads(data: content.SiteContent, out: Path) -> list[tuple[str, int]]:
+    folder = out / "downloads"
+    folder.mkdir()
+    files = []
+    for name, frame in data.tables.items():
+        safe = formula_safe(frame)
+        safe.write_csv(folder / f"{name}.csv")
+        safe.write_excel(folder / f"{name}.xlsx", worksheet=name[:31])
+        files.append((name, frame.height))
+    return files
+
+
+def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, files) -> None:
+    w = WORDS[lang]
+    labels = HEADLINE_LABELS[lang]
+    changes = [
+        (k, labels.get(k, k), data.previous_headline[k], v)
+        for k, v in data.headline.items()
+        if k in data.previous_headline and data.previous_headline[k] != v
+    ]
+    site.page(f"{lang}/index.html", "home.html", lang, w["home"] + " · NOCTA", "home",
+              headline=data.headline, labels=labels, previous=data.previous, changes=changes,
+              show=lambda key, v: _headline_value(key, v, lang),
+              missing=data.missing)  # fmt: skip
+    for doc, key in (("nocta", "assessment"), ("strategy", "strategy")):
+        editions = []
+        for edition in ("public",):
+            have = (doc, edition, lang) in data.documents
+            href = f"docs/{doc}/{lang}/{doc}.html" if have else None
+            editions.append((edition, w[edition], href, f"docs/{doc}/{lang}/{doc}.pdf"))
+        site.page(f"{lang}/{key}.html", "document.html", lang, w[key], key, editions=editions)
+    year = data.headline.get("latest_year")
+    rates = data.rates
+    map_spec = None
+    if rates is not None and year:
+        map_spec = charts.county_map(rates, year, lang, "../assets/counties.geojson")
+    specs = [(f"chart-{n}", s, s.get("title") if isinstance(s.get("title"), str) else n)
+             for n, s in data.charts.items()]  # fmt: skip
+    if map_spec:
+        specs.append(("chart-map", map_spec, w["map"]))
+    site.page(f"{lang}/dashboards.html", "dashboards.html", lang, w["dashboards"], "dashboards",
+              charts=specs, has_charts=bool(specs))  # fmt: skip
+    _counties(site, data, lang, year, map_spec)
+    items = [(f"{m.code}.html", m.name_ro if lang == "ro" else m.name_en, m.iccs)
+             for m in content.markets()]  # fmt: skip
+    site.page(f"{lang}/markets/index.html", "listing.html", lang, w["markets"], "markets",
+              items=items, intro=None, map_spec=None)  # fmt: skip
+    for m in content.markets():
+        name = m.name_ro if lang == "ro" else m.name_en
+        found = data.market_charts.get(m.code, {})
+        specs = [(f"chart-{n}", s, s.get("description", n)) for n, s in found.items()]
+        site.page(f"{lang}/markets/{m.code}.html", "market.html", lang, name[:1].upper() + name[1:],
+                  "markets", market=m, charts=specs, has_charts=bool(specs))  # fmt: skip
+    body = _prose(catalog, "methodology", lang, data)
+    site.page(
+        f"{lang}/methodology.html", "prose.html", lang, w["methodology"], "methodology", body=body
+    )
+    described = [
+        (
+            name,
+            frame,
+            [
+                (c, str(t), DICTIONARY.get(c, ("", ""))[lang == "en"])
+                for c, t in frame.schema.items()
+            ],
+        )
+        for name, frame in data.tables.items()
+    ]
+    site.page(
+        f"{lang}/dictionary.html",
+        "dictionary.html",
+        lang,
+        w["dictionary"],
+        "dictionary",
+        tables=described,
+    )
+    site.page(
+        f"{lang}/downloads.html", "downloads.html", lang, w["downloads"], "downloads", files=files
+    )
+    releases = [{"release_id": site.release_id, "run_id": data.run["run_id"], "built": site.built}]
+    site.page(f"{lang}/releases.html", "releases.html", lang, w["releases"], "releases",
+              releases=releases + data.releases, missing=data.missing)  # fmt: skip
+    site.page(f"{lang}/search.html", "search.html", lang, w["search"], "search")
+    _restricted(site, data, lang)
+
+
+def _headline_value(key: str, value, lang: str) -> str:
+    """Years as written, rates with one decimal, counts with thousands separators."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or key in YEARS:
+        return str(value)
+    return num(value, 1 if isinstance(value, float) else 0, lang)
+
+
+def _counties(site: Site, data, lang: str, year, map_spec) -> None:
+    w = WORDS[lang]
+    counties = content.counties()
+    items = [(f"{c.code.lower()}.html", c.name, None) for c in counties]
+    site.page(f"{lang}/counties/index.html", "listing.html", lang, w["counties"], "counties",
+              items=items, intro=None, map_spec=map_spec, has_charts=bool(map_spec))  # fmt: skip
+    for c in counties:
+        rows = []
+        if data.rates is not None:
+            rows = data.rates.filter(data.rates["county"] == c.code).sort("year").to_dicts()
+        extra = {"rows": rows, "county": c, "has_charts": bool(rows and year)}
+        if rows and year:
+            frame = data.rates.filter(data.rates["county"] == c.code).sort("year")
+            extra["map_spec"] = charts.county_map(
+                data.rates, year, lang, "../../assets/counties.geojson", c.code
+            )
+            extra["trend_spec"] = charts.county_trend(frame, data.national, c.name, lang)
+        site.page(
+            f"{lang}/counties/{c.code.lower()}.html",
+            "county.html",
+            lang,
+            c.name,
+            "counties",
+            **extra,
+        )
+
+
+def _restricted(site: Site, data, lang: str) -> None:
+    w = WORDS[lang]
+    items = []
+    for doc, key in (("nocta", "assessment"), ("strategy", "strategy")):
+        if (doc, "restricted", lang) in data.documents:
+            items.append(
+                (f"../docs/{doc}/{lang}/{doc}.html", f"{w[key]} — {w['restricted_ed']}", "HTML")
+            )
+            items.append(
+                (f"../docs/{doc}/{lang}/{doc}.pdf", f"{w[key]} — {w['restricted_ed']}", "PDF")
+            )
+        else:
+            items.append(("#", f"{w[key]} — {w['restricted_ed']}", w["missing_doc"]))
+    site.page(f"restricted/{lang}/index.html", "listing.html", lang, w["restricted"], "restricted",
+              items=items, intro=None, map_spec=None)  # fmt: skip
+
+
+def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
+    """A page source from reports/portal/<name>.<lang>.md (Pandoc Markdown, Jinja2 over the run)."""
+    source = catalog.reports / "portal" / f"{name}.{lang}.md"
+    if not source.is_file():
+        return f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+    text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        source.read_text(encoding="utf-8")
+    )
+    try:
+        markdown = text.render(run=data.run, headline=data.headline)
+    except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
+        data.missing.append(f"{source.name}: {exc.message}")
+        return f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+
+    return pypandoc.convert_text(
+        markdown, "html", format="markdown", extra_args=["--shift-heading-level-by=1"]
+    )
+
+
+def _search(out: Path, missing: list[str]) -> None:
+    """Pagefind's offline index over the public pages; restricted ones stay out of it."""
+    if importlib.util.find_spec("pagefind") is None:
+        missing.append("search index (the pagefind[bin] package is not installed)")
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(out),
+            "--glob",
+            "{ro,en,docs}/**/*.html",
+            "--silent",
+        ],
+        check=True,
+        capture_output=True,
+    )
