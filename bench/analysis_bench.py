@@ -1,0 +1,145 @@
+"""`make bench` rows for the analysis: every national indicator, and every forecast with its
+backtest, on synthetic data at national scale (1).
+
+Seconds depend on the machine and on what else runs, so the indicators are also given as a
+ratio to a bare polars scan of the same snapshots measured in the same run, and the forecasts
+as series per second. Each job runs in its own process (its peak memory is its own), on a data
+root built once here: synthetic extracts at scale 1, ingested as the pipeline would.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCES = ("police_cases", "customs_seizures", "prosecution_cases", "court_decisions",
+           "population", "eurostat_crime")  # fmt: skip
+PROBE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+    "print(time.perf_counter() - t, peak)\n"
+)
+JOB = (
+    "import sys; sys.path.insert(0, {here!r}); import analysis_bench; "
+    "analysis_bench.{job}(sys.argv[1])"
+)
+
+
+def bare_scan(home: str) -> None:
+    """The reference: read every snapshot the indicators read, and nothing else."""
+    import polars as pl
+
+    from analysis.catalog import Catalog
+
+    catalog = Catalog(Path(home))
+    for source in SOURCES:
+        pl.scan_parquet(catalog.snapshot_data(source)).collect()
+
+
+def national_indicators(home: str) -> None:
+    """Every national indicator of the indicators notebook, without charts."""
+    import datetime as dt
+
+    import polars as pl
+
+    from analysis.catalog import Catalog
+    from analysis.indicators import eu, justice, seizures
+    from analysis.indicators.markets import county_market_rates, market_rates
+    from analysis.indicators.rates import case_rates
+    from analysis.indicators.series import monthly_counts, national_population
+    from analysis.indicators.trends import annual_change_exact, year_on_year
+
+    catalog = Catalog(Path(home))
+    s = {source: pl.scan_parquet(catalog.snapshot_data(source)) for source in SOURCES}
+    police, population = s["police_cases"], s["population"]
+    case_rates(police, population)
+    market_rates(police, population)
+    annual_change_exact(county_market_rates(police, population), ["county", "market"])
+    monthly = monthly_counts(police, "registered_on", ["market"], dt.date(2015, 1, 1),
+                             dt.date(2025, 12, 31))  # fmt: skip
+    year_on_year(monthly, national_population(population), ["market"])
+    seizures.seizures_by_commodity(s["customs_seizures"])
+    seizures.seizures_by_route(s["customs_seizures"])
+    seizures.seizures_by_border_point(s["customs_seizures"])
+    seizures.seizures_by_transport_mode(s["customs_seizures"])
+    justice.justice_funnel(police, s["prosecution_cases"], s["court_decisions"])
+    justice.stage_durations(police, s["prosecution_cases"], s["court_decisions"])
+    justice.asset_recovery(s["prosecution_cases"], s["court_decisions"])
+    eu.romania_rate_check(s["eurostat_crime"], population)
+    eu.eu_comparison(s["eurostat_crime"])
+
+
+def all_forecasts(home: str) -> None:
+    """National market series and every market x county series, backtests included, on two
+    worker processes; writes how many series were fitted next to the data root."""
+    import datetime as dt
+
+    import polars as pl
+
+    from analysis.catalog import Catalog
+    from analysis.forecast import forecast_series
+    from analysis.indicators.series import monthly_counts
+
+    catalog = Catalog(Path(home))
+    police = pl.scan_parquet(catalog.snapshot_data("police_cases"))
+    span = (dt.date(2015, 1, 1), dt.date(2025, 12, 31))
+    fitted = 0
+    for by in (["market"], ["market", "county"]):
+        result = forecast_series(monthly_counts(police, "registered_on", by, *span), by)
+        fitted += int(result.selection["skipped"].is_null().sum())
+    (Path(home).parent / "forecasts.json").write_text(json.dumps({"fitted": fitted}))
+
+
+def measure(job: str, home: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one job in a child process."""
+    code = JOB.format(here=str(HERE), job=job)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, sys.executable, "-c", code, str(home)],
+        check=True, capture_output=True, text=True,
+        env=os.environ | {"OPENBLAS_NUM_THREADS": "1"},
+    ).stdout.split()  # fmt: skip
+    return float(out[0]), float(out[1])
+
+
+def build_root(work: Path, scale: float) -> Path:
+    """Synthetic extracts at `scale`, ingested into a fresh data root."""
+    from analysis.catalog import Catalog
+    from analysis.ingest.pseudonymise import create_key
+    from analysis.ingest.run import ingest_file
+    from analysis.synth import FILES, generate
+
+    catalog = Catalog(work / "var")
+    create_key(catalog.keys)
+    extracts = work / "extracts"
+    generate(extracts, seed=0, scale=scale, progress=False)
+    for source in SOURCES:
+        ingest_file(catalog, source, extracts / FILES[source])
+    return catalog.home
+
+
+def main(scale: float = 1.0) -> None:
+    work = Path(tempfile.mkdtemp(prefix="nocta-analysis-bench-"))
+    clock = time.perf_counter()
+    home = build_root(work, scale)
+    print(f"(data root at scale {scale} built in {time.perf_counter() - clock:.0f} s: {home})")
+    print(f"{'job':<40} {'seconds':>8} {'peak MiB':>9}  rate")
+    bare, peak = measure("bare_scan", home)
+    print(f"{'bare polars scan of the snapshots':<40} {bare:8.1f} {peak:9.0f}", flush=True)
+    seconds, peak = measure("national_indicators", home)
+    ratio = f"{seconds / bare:5.1f}x the time of the bare scan"
+    print(f"{f'national indicators, scale {scale:g}':<40} {seconds:8.1f} {peak:9.0f}  {ratio}")
+    seconds, peak = measure("all_forecasts", home)
+    fitted = json.loads((work / "forecasts.json").read_text())["fitted"]
+    rate = f"{fitted / seconds:5.1f} series/s ({fitted} series fitted)"
+    print(f"{'forecasts + backtests, national + county':<40} {seconds:8.1f} {peak:9.0f}  {rate}")
+    print(f"(data in {work}; remove it when done)")
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
