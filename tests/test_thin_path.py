@@ -20,6 +20,7 @@ from analysis.reference import county_code
 
 NOCTA = str(Path(sys.executable).with_name("nocta"))
 SCALE = "0.002"
+SMALL = str(Path(__file__).parent / "fixtures" / "pipeline-small.yaml")
 
 
 class Tables(HTMLParser):
@@ -55,7 +56,11 @@ def demo(tmp_path_factory):
     env = os.environ | {"NOCTA_HOME": str(home)}
     env.pop("NOCTA_KEYS", None)
     first = subprocess.run(
-        [NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True, text=True, timeout=600
+        [NOCTA, "demo", "--scale", SCALE, "--config", SMALL],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert first.returncode == 0, first.stderr
     return home, env, first
@@ -116,7 +121,11 @@ def test_a_second_demo_recomputes_nothing(demo):
     home, env, _ = demo
     release = os.readlink(home / "site" / "current")
     second = subprocess.run(
-        [NOCTA, "demo", "--scale", SCALE], env=env, capture_output=True, text=True, timeout=600
+        [NOCTA, "demo", "--scale", SCALE, "--config", SMALL],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert second.returncode == 0, second.stderr
     assert "Synthetic extracts: unchanged" in second.stderr
@@ -142,7 +151,20 @@ def test_a_failed_notebook_names_the_cell_and_keeps_the_current_results(demo, tm
     )
     assert ingested.returncode == 0, ingested.stderr
 
-    failed = subprocess.run([NOCTA, "refresh"], env=env, capture_output=True, text=True)
+    rates_only = tmp_path / "rates-only.yaml"  # one notebook: the failure is deterministic
+    rates_only.write_text(
+        Path(SMALL)
+        .read_text()
+        .replace(
+            "notebooks: [case_rates, indicators, threat_assessment, networks, forecasts, "
+            "county_profile, market_profile]",
+            "notebooks: [case_rates]",
+        )
+    )
+    assert "notebooks: [case_rates]" in rates_only.read_text()
+    failed = subprocess.run(
+        [NOCTA, "refresh", "--config", str(rates_only)], env=env, capture_output=True, text=True
+    )
     assert failed.returncode == 1
     assert "case_rates.ipynb failed in cell" in failed.stderr
     assert "no INS population" in failed.stderr and "CJ" in failed.stderr
