@@ -19,6 +19,8 @@ Model, in brief (volumes.py, profiles.py, places.py hold the numbers):
   (prosecutions, verdicts) inherit the dip with their delays.
 - All dates fall in 2015-01-01..2025-12-31 (group identification from 2008); "today" for every
   rule about the future is the fixed REFERENCE_DATE 2026-11-01, never the clock.
+- A few groups are planted as the most threatening, and a few brokers outside every group
+  are named in cases of several groups in different markets (plant.py).
 - Organised crime groups (GR-000001..., in order of identification) have a home county,
   markets, countries and SOCTA-style scores 0-3 that rise with size (corruption,
   countermeasures) or market (violence for extortion and clans, expertise for cyber); their
@@ -37,7 +39,9 @@ Files written into `out` (formats where the specification leaves a choice):
   carried; NR_MEMBRI and the six scores Int64; lists `|`-joined text; empty is null.
 - population.csv, eurostat_crime.tsv: byte-for-byte copies of the embedded reference files.
 - _defects.csv: the injected defects (see defects.py for every rule id).
-- _synth.json: seed, scale, defect ratio, generator version, rows and sha256 of every file.
+- _synth.json: seed, scale, defect ratio, generator version, rows and sha256 of every file,
+  and what was planted for the threat assessment to find (plant.py): the most threatening
+  groups by register id, each broker by the police cases that name them (never a CNP).
 """
 
 import json
@@ -58,7 +62,7 @@ from analysis.synth.world import STEPS, build_world, partner_extracts
 
 __all__ = ["GENERATOR_VERSION", "SynthSummary", "generate"]
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 FILES = {
     "police_cases": "police_cases.csv", "customs_seizures": "customs_seizures.xlsx",
     "prosecution_cases": "prosecution_cases.csv", "court_decisions": "court_decisions.csv",
@@ -67,7 +71,7 @@ FILES = {
 }  # fmt: skip
 COPIES = {"population": "POP105A_county_totals_2012_2025.csv", "eurostat_crime": "crim_off_cat.tsv"}
 _STREAMS = ("model", "groups", "people", "police", "prosecution", "courts", "customs",
-            "extracts", "defects")  # fmt: skip
+            "extracts", "defects", "plant")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class SynthSummary:
     sha256: dict[str, str] = field(default_factory=dict)
     n_defects: int = 0
     defects_by_file: dict[str, int] = field(default_factory=dict)  # rows in _defects.csv
+    planted: dict = field(default_factory=dict)  # what analyses must find (plant.py), no CNPs
 
 
 def generate(
@@ -111,6 +116,7 @@ def generate(
         extracts = partner_extracts(world, rng["extracts"])
         bar.advance(model)
         faults = Faults(rng["defects"], world.people.cnp, world.groups["ocg_id"])
+        planted = world.planted
         del world
         truths, rows = [], {}
         for name, extract in extracts.items():
@@ -134,6 +140,7 @@ def generate(
             sha256={k: writers.sha256(p) for k, p in paths.items()},
             n_defects=truth.height,
             defects_by_file={k: int((truth["file"] == FILES[k]).sum()) for k in extracts},
+            planted=planted,
         )  # fmt: skip
         writers.write_text(_manifest(summary), out / "_synth.json")
     return summary
@@ -168,6 +175,7 @@ def _manifest(s: SynthSummary) -> str:
         "reference_date": REFERENCE_DATE.isoformat(),
         "period": [START.isoformat(), END.isoformat()],
         "structural_break": f"April-May 2020 at {BREAK_LEVEL:.0%} of trend (COVID-19 lockdown)",
+        "planted": s.planted,
         "files": {
             FILES[k]: {"rows": s.rows[k], "sha256": s.sha256[k]}
             | ({"defects": s.defects_by_file[k]} if k in s.defects_by_file else {})

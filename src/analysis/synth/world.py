@@ -17,6 +17,7 @@ from analysis.synth.customs import customs_extract, seizures
 from analysis.synth.defects import Rule
 from analysis.synth.groups import make_groups
 from analysis.synth.persons import People, make_people
+from analysis.synth.plant import plant_brokers, plant_high_threat, record
 from analysis.synth.police import police_cases, police_extract
 from analysis.synth.prosecution import prosecution_cases, prosecution_extract
 from analysis.synth.register import register_extract
@@ -37,6 +38,7 @@ class World:
     prosecution: pl.DataFrame
     courts: pl.DataFrame
     seizures: pl.DataFrame
+    planted: dict  # what the acceptance tests must find (plant.py), without CNPs
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,12 @@ def build_world(
     """Groups, people and every case, drawn from the named random streams in `rng`."""
     weights = county_weights(county_effects(rng["model"]))
     groups = make_groups(size("groups", scale), weights[:, 0], rng["groups"])
+    groups = plant_high_threat(groups, rng["plant"])
     people = make_people(groups, size("people", scale), weights[:, -1], rng["people"])
     step()
     police = police_cases(size("police", scale), weights, groups, people, rng["police"])
+    outsiders = np.arange(people.members, people.cnp.len(), dtype=np.int64)
+    police, brokers = plant_brokers(police, groups, outsiders, rng["plant"])
     step()
     pros = prosecution_cases(
         size("prosecution", scale), police, groups, people, weights, rng["prosecution"]
@@ -71,7 +76,7 @@ def build_world(
     step()
     seized = seizures(size("customs", scale), police, people, rng["customs"])
     step()
-    return World(groups, people, police, pros, courts, seized)
+    return World(groups, people, police, pros, courts, seized, record(groups, brokers))
 
 
 def partner_extracts(w: World, rng: np.random.Generator) -> dict[str, Extract]:
