@@ -154,3 +154,47 @@ def test_a_notebook_asking_for_what_the_pipeline_cannot_give_is_refused(tmp_path
     _notebook(tmp_path, "profile", 'nocta_home = ""\nresults_dir = ""\ncounty = ""')
     with pytest.raises(ValueError, match="unknown counties"):
         plan_steps({"notebooks": ["profile"], "counties": ["XX"]}, tmp_path, {})
+
+
+def test_a_change_in_one_county_reruns_only_that_county(data_root, tmp_path):
+    """A new Cluj case: Cluj's profile and the national steps rerun, Bucharest's does not."""
+    import polars as pl
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    config = tmp_path / "counties.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "edition": "test",
+                "year_from": 2015,
+                "year_to": 2025,
+                "counties": ["CJ", "B"],
+                "markets": [],
+                "notebooks_dir": str(notebooks),
+                "notebooks": ["case_rates", "county_profile"],
+            }
+        )
+    )
+    for source, name in (
+        ("customs_seizures", "customs_seizures.xlsx"),
+        ("prosecution_cases", "prosecution_cases.csv"),
+        ("ocg_register", "ocg_register.parquet"),
+    ):
+        ingest_file(data_root, source, data_root.home / "landing" / "synthetic" / name)
+    refresh(data_root, config, cores=2)
+    assert refresh(data_root, config, cores=1, dry_run=True).planned == []
+
+    police = data_root.home / "landing" / "synthetic" / "police_cases.csv"
+    text = police.read_bytes().decode("cp1250").splitlines()
+    header, rows = text[0], text[1:]
+    cluj = next(i for i, r in enumerate(rows) if r.split(";")[2] in ("CJ", "Cluj", "Judeţul Cluj"))
+    fields = rows[cluj].split(";")
+    fields[0] = "9999999/P/2025"  # one more Cluj case, everything else as it was
+    changed = tmp_path / "police_cases.csv"
+    changed.write_bytes("\r\n".join([header, *rows, ";".join(fields)]).encode("cp1250") + b"\r\n")
+    ingest_file(data_root, "police_cases", changed)
+    assert pl.read_parquet(data_root.snapshot_data("police_cases")).height == len(rows) + 1
+
+    planned = refresh(data_root, config, cores=1, dry_run=True).planned
+    steps = sorted(p.split(":")[0] for p in planned)
+    assert steps == ["case_rates", "county_profile/CJ"]

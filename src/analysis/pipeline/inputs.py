@@ -42,9 +42,9 @@ def _write_if_changed(path: Path, content: dict) -> bool:
     return True
 
 
-def _tree_digest(root: Path, pattern: str) -> str:
+def _tree_digest(root: Path, *patterns: str) -> str:
     h = hashlib.sha256()
-    for path in sorted(root.glob(pattern)):
+    for path in sorted({p for pattern in patterns for p in root.glob(pattern)}):
         h.update(path.relative_to(root).as_posix().encode() + sha256_file(path).encode())
     return h.hexdigest()
 
@@ -86,7 +86,8 @@ def write_pointers(catalog: Catalog) -> dict[str, dict]:
     for county, digests in per_county.items():
         _write_if_changed(root / "county" / f"{county}.json", digests)
     _write_if_changed(
-        root / "code.json", {"analysis": _tree_digest(PROJECT / "src" / "analysis", "**/*.py")}
+        root / "code.json",
+        {"analysis": _tree_digest(PROJECT / "src" / "analysis", "**/*.py", "**/*.yaml")},
     )
     lock = catalog.lock_file
     _write_if_changed(

@@ -16,7 +16,8 @@ from html.parser import HTMLParser
 from analysis.disclosure import SYMBOL
 from analysis.report.formatting import parse_number
 
-CNP_LIKE = re.compile(r"(?<![\w.])\d{13}(?!\w)")  # not a decimal fraction, not inside a hash
+# not a decimal fraction (0.123…, Romanian 0,123…) nor inside a hash; a CNP after a comma is seen
+CNP_LIKE = re.compile(r"(?<![\w.])(?<!\d,)\d{13}(?!\w)")
 PSEUDONYM = re.compile(r"k\d+-[0-9a-f]{16}")
 COUNTS_OPEN = re.compile(r'^:::\s*\{\.counts cols="([0-9,]+)"\}\s*$')
 
