@@ -292,19 +292,28 @@ class Expressions:
         name: str,
         rows: str,
         columns: str,
-        values: str,
+        values: str | None = None,
         caption: str = "",
         row_heading: str = "",
         where: dict | None = None,
         totals: bool = True,
         id: str | None = None,
+        column_headings: dict | None = None,
     ) -> str:
-        """A count cross-table (e.g. county × year) with row and column totals, protected."""
+        """A count cross-table (e.g. county × year) with row and column totals, protected.
+
+        `values` is the count column summed in each cell; without it each cell counts the
+        table's rows (one row per group, per person: groups by tier × status).
+        `column_headings` renames column values in the heading ({"3": "3 definitorie"}).
+        """
         results, leaf = self._split(name)
         try:
             frame = results.table(leaf)
         except LookupError:
             return self._block_note(name)
+        if values is None:
+            values = "_rows"
+            frame = frame.with_columns(_rows=pl.lit(1, dtype=pl.Int64))
         for column, value in (where or {}).items():
             frame = frame.filter(pl.col(column) == value)
         wide = (
@@ -313,13 +322,16 @@ class Expressions:
             .fill_null(0)
             .sort(rows)
         )
-        keys = [c for c in wide.columns if c != rows]
-        wide = wide.with_columns(
+        keys = sorted(c for c in wide.columns if c != rows)
+        wide = wide.select(rows, *keys).with_columns(
             pl.col(rows).cast(pl.String), *(pl.col(k).cast(pl.Int64) for k in keys)
         )
         threshold = self.threshold if self.public else 0
         out = protect_counts(wide, rows, keys, threshold, totals, totals, "Total")
-        heads = {rows: row_heading or rows} | {c: c for c in out.table.columns if c != rows}
+        named = {str(k): v for k, v in (column_headings or {}).items()}
+        heads = {rows: row_heading or rows} | {
+            c: named.get(c, c) for c in out.table.columns if c != rows
+        }
         notes = [tables.suppression_note(self.lang, self.threshold)] if out.primary else []
         view = tables.view(
             out.table, heads, {}, self.lang, out.suppressed, [c for c in heads if c != rows], notes
