@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from analysis.synth import EXTRACTS
+
 NOCTA = str(Path(sys.executable).with_name("nocta"))
 
 
@@ -34,15 +36,7 @@ def main(scale: str = "0.01") -> None:
         check=True,
         capture_output=True,
     )
-    for source, name in (
-        ("ocg_register", "ocg_register.parquet"),
-        ("police_cases", "police_cases.csv"),
-        ("customs_seizures", "customs_seizures.xlsx"),
-        ("prosecution_cases", "prosecution_cases.csv"),
-        ("court_decisions", "court_decisions.csv"),
-        ("population", "population.csv"),
-        ("eurostat_crime", "eurostat_crime.tsv"),
-    ):
+    for source, name in EXTRACTS:
         subprocess.run(
             [NOCTA, "ingest", "--source", source, str(extracts / name)],
             env=env,

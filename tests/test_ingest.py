@@ -19,6 +19,7 @@ from analysis.ingest.decode import Unreadable
 from analysis.ingest.pseudonymise import KEY_FILE, MissingKey
 from analysis.ingest.run import TooManyRejected, ingest_file
 from analysis.ingest.snapshot import verify_snapshot
+from analysis.synth import EXTRACTS as SYNTH_EXTRACTS
 
 TODAY = dt.date(2026, 11, 29)
 HEADER = (
@@ -241,15 +242,7 @@ def test_rows_read_is_always_accepted_plus_quarantined(catalog, tmp_path_factory
     assert result.rows_read == result.rows_accepted + result.rows_quarantined
 
 
-EXTRACTS = {
-    "police_cases": "police_cases.csv",
-    "customs_seizures": "customs_seizures.xlsx",
-    "prosecution_cases": "prosecution_cases.csv",
-    "court_decisions": "court_decisions.csv",
-    "ocg_register": "ocg_register.parquet",
-    "population": "population.csv",
-    "eurostat_crime": "eurostat_crime.tsv",
-}
+EXTRACTS = dict(SYNTH_EXTRACTS)
 
 
 @pytest.mark.parametrize(("seed", "defects"), [(11, 0.0), (12, 0.03), (13, 0.3)])

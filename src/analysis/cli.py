@@ -16,16 +16,6 @@ console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 DEMO_SEED = 2026
 DEMO_SCALE = 0.01
 DEMO_DEFECTS = 0.01
-# referenced sources first, so cross-source references are checked against fresh snapshots
-DEMO_EXTRACTS = (
-    ("ocg_register", "ocg_register.parquet"),
-    ("police_cases", "police_cases.csv"),
-    ("customs_seizures", "customs_seizures.xlsx"),
-    ("prosecution_cases", "prosecution_cases.csv"),
-    ("court_decisions", "court_decisions.csv"),
-    ("population", "population.csv"),
-    ("eurostat_crime", "eurostat_crime.tsv"),
-)
 
 
 class StageError(click.ClickException):
@@ -322,7 +312,7 @@ def demo(scale: float, config_path: Path | None) -> None:
     """The whole path on synthetic data: synth -> ingest -> notebook -> report -> site."""
     from analysis.ingest.pseudonymise import KEY_FILE, create_key
     from analysis.ingest.run import TooManyRejected, ingest_file
-    from analysis.synth import generate
+    from analysis.synth import EXTRACTS, generate
 
     catalog = Catalog.from_env()
     if not (catalog.keys / KEY_FILE).exists():
@@ -333,7 +323,7 @@ def demo(scale: float, config_path: Path | None) -> None:
     else:
         generate(extracts, seed=DEMO_SEED, scale=scale, defects=DEMO_DEFECTS, progress=True)
         console.print(f"Synthetic extracts: written to {extracts}")
-    for source, name in DEMO_EXTRACTS:
+    for source, name in EXTRACTS:
         try:
             result = ingest_file(catalog, source, extracts / name)
         except TooManyRejected as exc:

@@ -9,7 +9,7 @@ import datetime as dt
 
 import polars as pl
 
-from analysis.reference.cnp import WEIGHTS
+from analysis.reference.cnp import CENTURY, WEIGHTS
 from analysis.reference.counties import county_keys
 from analysis.reference.countries import ISO_ALPHA2
 from analysis.reference.markets import BY_CODE as MARKETS
@@ -35,17 +35,6 @@ _ASCII = {
     "Ț": "t",
     "Ţ": "t",
     "-": " ",
-}
-_CENTURY = {
-    "1": 1900,
-    "2": 1900,
-    "3": 1800,
-    "4": 1800,
-    "5": 2000,
-    "6": 2000,
-    "7": 1900,
-    "8": 1900,
-    "9": 1900,
 }
 _CNP_COUNTIES = [f"{n:02d}" for n in range(1, 49)] + ["51", "52", "70", "80", "81", "82", "83"]
 _COMMA_BELOW = {"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
@@ -165,7 +154,7 @@ def cnp_valid(value: pl.Expr, today: dt.date) -> pl.Expr:
     weighted = pl.sum_horizontal([digits(i) * w for i, w in enumerate(WEIGHTS)]) % 11
     check = pl.when(weighted == 10).then(1).otherwise(weighted)
     century = digits(0).replace_strict(
-        {int(k): v for k, v in _CENTURY.items()}, default=None, return_dtype=pl.Int64
+        {int(k): v for k, v in CENTURY.items()}, default=None, return_dtype=pl.Int64
     )
     year, month, day = century + digits(1, 2), digits(3, 2), digits(5, 2)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)

@@ -12,18 +12,7 @@ from analysis.contracts.rules import col, parser
 from analysis.contracts.types import items
 from analysis.ingest.decode import INDEX
 from analysis.ingest.pseudonymise import PseudonymKey
-
-_CENTURY = {
-    "1": 1900,
-    "2": 1900,
-    "3": 1800,
-    "4": 1800,
-    "5": 2000,
-    "6": 2000,
-    "7": 1900,
-    "8": 1900,
-    "9": 1900,
-}
+from analysis.reference.cnp import CENTURY
 
 
 def _pseudonym_table(values: pl.Series, key: PseudonymKey) -> pl.DataFrame:
@@ -44,7 +33,7 @@ def _identifier_columns(frame: pl.DataFrame, f: Field, key: PseudonymKey) -> lis
         return [
             pseudonyms["pseudonym"].alias(f.name),
             (
-                first.replace_strict(_CENTURY, default=None, return_dtype=pl.Int32)
+                first.replace_strict(CENTURY, default=None, return_dtype=pl.Int32)
                 + cnp.str.slice(1, 2).cast(pl.Int32, strict=False)
             ).alias(f"{f.name}_birth_year"),
             pl.select(

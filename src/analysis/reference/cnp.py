@@ -8,7 +8,7 @@ year and sex before replacing the CNP with a pseudonym.
 import datetime as dt
 
 WEIGHTS = (2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9)
-_CENTURY = {
+CENTURY = {
     "1": 1900,
     "2": 1900,
     "3": 1800,
@@ -18,7 +18,7 @@ _CENTURY = {
     "7": 1900,
     "8": 1900,
     "9": 1900,
-}  # 7-9: residents and foreigners, century not coded
+}  # first digit -> century of birth; 7-9: residents and foreigners, century not coded
 # JJ: 01-40 and 51-52 counties (SIRUTA order), 41-48 Bucharest sectors (47, 48 historical),
 # 70 any county (issued since 2024), 80-83 Romanians living abroad.
 _BUCHAREST_SECTORS = {f"{n}" for n in range(41, 49)}
@@ -66,7 +66,7 @@ def cnp_problem(cnp: str, today: dt.date | None = None) -> str | None:
 
 
 def _birth_date(cnp: str) -> dt.date:
-    return dt.date(_CENTURY[cnp[0]] + int(cnp[1:3]), int(cnp[3:5]), int(cnp[5:7]))
+    return dt.date(CENTURY[cnp[0]] + int(cnp[1:3]), int(cnp[3:5]), int(cnp[5:7]))
 
 
 def _valid(cnp: str) -> str:

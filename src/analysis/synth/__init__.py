@@ -60,7 +60,19 @@ from analysis.synth.faults import Faults
 from analysis.synth.volumes import BREAK_LEVEL, END, REFERENCE_DATE, START
 from analysis.synth.world import STEPS, build_world, partner_extracts
 
-__all__ = ["GENERATOR_VERSION", "SynthSummary", "generate"]
+__all__ = ["EXTRACTS", "GENERATOR_VERSION", "SynthSummary", "generate"]
+
+# the files generate() writes, one per source, referenced sources first: ingested in this order,
+# cross-source references are checked against fresh snapshots
+EXTRACTS = (
+    ("ocg_register", "ocg_register.parquet"),
+    ("police_cases", "police_cases.csv"),
+    ("customs_seizures", "customs_seizures.xlsx"),
+    ("prosecution_cases", "prosecution_cases.csv"),
+    ("court_decisions", "court_decisions.csv"),
+    ("population", "population.csv"),
+    ("eurostat_crime", "eurostat_crime.tsv"),
+)
 
 GENERATOR_VERSION = "1.1.0"
 FILES = {
