@@ -63,5 +63,11 @@ def main(scale: str = "0.01") -> None:
     print(f"(data root {home}; remove it when done)")
 
 
+def main_all() -> None:
+    """The demo scale, then the national scale (the latter takes minutes on 2 cores)."""
+    main("0.01")
+    main("1")
+
+
 if __name__ == "__main__":
     main(*sys.argv[1:])

@@ -87,4 +87,5 @@ if __name__ == "__main__":
     for name in STAGES:
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"\n== {name.removesuffix('_bench')}", flush=True)
-            importlib.import_module(name).main()
+            module = importlib.import_module(name)
+            getattr(module, "main_all", module.main)()
