@@ -74,8 +74,14 @@ def main() -> None:
 
 
 # the other stages' rows, each a module of this folder with a main() that prints them
-STAGES = ("transfer_bench", "analysis_bench", "pipeline_bench", "report_bench", "portal_bench",
-          "hub_bench")
+STAGES = (
+    "transfer_bench",
+    "analysis_bench",
+    "pipeline_bench",
+    "report_bench",
+    "portal_bench",
+    "hub_bench",
+)
 
 
 if __name__ == "__main__":
