@@ -21,7 +21,6 @@ from pathlib import Path
 
 import jinja2
 import pypandoc
-import typst
 import vl_convert as vlc
 import yaml
 from pypdf import PdfReader
@@ -32,6 +31,7 @@ from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.fsutil import sha256_file
 from analysis.report.checks import check_public
 from analysis.report.expressions import Expressions
+from analysis.report.render import typeset_pdf
 
 DOCUMENTS = ("nocta", "strategy")
 EDITIONS = ("public", "restricted")
@@ -230,15 +230,7 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
     ]
     # print: Pandoc -> Typst -> PDF
     typ = tmp / f"{spec.document}.typ"
-    pypandoc.convert_text(
-        typst_md,
-        "typst",
-        format="markdown",
-        outputfile=str(typ),
-        extra_args=[*common, "--standalone", f"--template={ASSETS / 'document.typ'}"],
-    )
-    pdf = tmp / f"{spec.document}.pdf"
-    typst.compile(str(typ), output=str(pdf), root=str(tmp), timestamp=0)
+    pdf = typeset_pdf(typst_md, typ, ASSETS / "document.typ", common)
     # web: Pandoc -> HTML with local assets
     before, after = _html_frame(run, spec, front, marking)
     (tmp / "before.html").write_text(before, encoding="utf-8")

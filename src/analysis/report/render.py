@@ -64,6 +64,23 @@ def template_context(results: Results, out_dir: Path, lang: str) -> dict:
     }
 
 
+def typeset_pdf(markdown: str, typ: Path, template: Path, extra_args: list[str]) -> Path:
+    """The print path of every document: Pandoc's typst writer, then the typst compiler.
+
+    Quarto drives the same two engines; the PDF lands beside the .typ source, and the
+    timestamp is fixed so the same source gives the same bytes."""
+    pypandoc.convert_text(
+        markdown,
+        "typst",
+        format="markdown",
+        outputfile=str(typ),
+        extra_args=["--standalone", f"--template={template}", *extra_args],
+    )
+    pdf = typ.with_suffix(".pdf")
+    typst.compile(str(typ), output=str(pdf), root=str(typ.parent), timestamp=0)
+    return pdf
+
+
 def render_page(
     source: Path, results: Results, out_dir: Path, lang: str = "ro", extra: dict | None = None
 ) -> Rendered:
@@ -103,19 +120,10 @@ def render_page(
             f"--resource-path={out_dir}",
         ],
     )
-    typ = out_dir / f"{source.stem}.typ"
-    pypandoc.convert_text(
+    pdf = typeset_pdf(
         markdown,
-        "typst",
-        format="markdown",
-        outputfile=str(typ),
-        extra_args=[
-            "--standalone",
-            f"--template={ASSETS / 'nocta.typ'}",
-            f"--metadata=lang:{lang}",
-            "--number-sections",
-        ],
+        out_dir / f"{source.stem}.typ",
+        ASSETS / "nocta.typ",
+        [f"--metadata=lang:{lang}", "--number-sections"],
     )
-    pdf = out_dir / f"{source.stem}.pdf"
-    typst.compile(str(typ), output=str(pdf), root=str(out_dir), timestamp=0)
     return Rendered(html=html, pdf=pdf, figures=sorted((out_dir / "figures").glob("*.svg")))
