@@ -9,22 +9,17 @@ root built once here: synthetic extracts at scale 1, ingested as the pipeline wo
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run import measure as measure_command  # noqa: E402  (the probe every bench row uses)
+
 SOURCES = ("police_cases", "customs_seizures", "prosecution_cases", "court_decisions",
            "population", "eurostat_crime")  # fmt: skip
-PROBE = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-    "print(time.perf_counter() - t, peak)\n"
-)
 JOB = (
     "import sys; sys.path.insert(0, {here!r}); import analysis_bench; "
     "analysis_bench.{job}(sys.argv[1])"
@@ -99,12 +94,8 @@ def all_forecasts(home: str) -> None:
 def measure(job: str, home: Path) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of one job in a child process."""
     code = JOB.format(here=str(HERE), job=job)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, sys.executable, "-c", code, str(home)],
-        check=True, capture_output=True, text=True,
-        env=os.environ | {"OPENBLAS_NUM_THREADS": "1"},
-    ).stdout.split()  # fmt: skip
-    return float(out[0]), float(out[1])
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1"}
+    return measure_command([sys.executable, "-c", code, str(home)], env)
 
 
 def build_root(work: Path, scale: float) -> Path:

@@ -50,18 +50,23 @@ class Tables(HTMLParser):
             self._cell.append(data)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    home = tmp_path_factory.mktemp("demo") / "var"
-    env = os.environ | {"NOCTA_HOME": str(home)}
-    env.pop("NOCTA_KEYS", None)
-    first = subprocess.run(
+def run_demo(env: dict) -> subprocess.CompletedProcess:
+    """`nocta demo` as a newcomer runs it, on the small pipeline fan-out."""
+    return subprocess.run(
         [NOCTA, "demo", "--scale", SCALE, "--config", SMALL],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo") / "var"
+    env = os.environ | {"NOCTA_HOME": str(home)}
+    env.pop("NOCTA_KEYS", None)
+    first = run_demo(env)
     assert first.returncode == 0, first.stderr
     return home, env, first
 
@@ -120,13 +125,7 @@ def test_pdf_has_the_same_page_with_romanian_diacritics(demo):
 def test_a_second_demo_recomputes_nothing(demo):
     home, env, _ = demo
     release = os.readlink(home / "site" / "current")
-    second = subprocess.run(
-        [NOCTA, "demo", "--scale", SCALE, "--config", SMALL],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    second = run_demo(env)
     assert second.returncode == 0, second.stderr
     assert "Synthetic extracts: unchanged" in second.stderr
     assert second.stderr.count("unchanged snapshot") == 7  # every source of the spec
