@@ -10,7 +10,6 @@ import polars as pl
 from analysis.contracts.model import Contract, Field
 from analysis.contracts.rules import col, parser
 from analysis.contracts.types import items
-from analysis.ingest.decode import INDEX
 from analysis.ingest.pseudonymise import PseudonymKey
 from analysis.reference.cnp import CENTURY
 
@@ -71,7 +70,3 @@ def normalise(accepted: pl.DataFrame, contract: Contract, key: PseudonymKey | No
             raise ValueError(f"{contract.source}: {f.header} needs the pseudonymisation key")
         columns.extend(_identifier_columns(accepted, f, key))
     return pl.DataFrame(columns)
-
-
-def drop_index(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.drop(INDEX) if INDEX in frame.columns else frame
