@@ -12,6 +12,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class StagedDir:
+    """A folder written beside `target` under a temporary name, then published in one rename
+    or discarded; for writers that decide only at the end whether to publish."""
+
+    def __init__(self, target: Path, mode: int = 0o755) -> None:
+        # folders made for it, removed again on discard: a failed attempt leaves no trace
+        self._made = [p for p in target.parents if not p.exists()]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.target, self.mode = target, mode
+        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+
+    def publish(self) -> Path:
+        self.path.chmod(self.mode)
+        if self.target.exists():
+            raise FileExistsError(f"{self.target} already exists; published folders are immutable")
+        os.replace(self.path, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self._made:  # innermost first; a folder someone else filled stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
 @contextmanager
 def atomic_dir(target: Path, mode: int = 0o755) -> Iterator[Path]:
     """Yield a temporary folder beside `target`; on success it becomes `target` in one rename.
@@ -19,16 +46,12 @@ def atomic_dir(target: Path, mode: int = 0o755) -> Iterator[Path]:
     On an exception the temporary folder is removed and `target` is left as it was. `mode` is
     set on the folder before it appears (mkdtemp makes it private to the writer).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staged = StagedDir(target, mode)
     try:
-        yield tmp
-        tmp.chmod(mode)
-        if target.exists():
-            raise FileExistsError(f"{target} already exists; published folders are immutable")
-        os.replace(tmp, target)
+        yield staged.path
+        staged.publish()
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staged.discard()
         raise
 
 

@@ -2,7 +2,8 @@
 
 Rules are derived from the contract alone (types, required, pattern, enum, range, unique,
 keys, cross-field rules), so adding a column to a contract adds its validation. The rule ids
-are the ones stewards see in quarantine reports and the synthetic defects truth uses.
+are the ones stewards see in quarantine reports and the synthetic defects truth uses. Rules
+read the raw text and the typed columns of `contracts.typed` (parsed once, shared).
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ import polars as pl
 
 from analysis.contracts import types as t
 from analysis.contracts.model import Contract, CrossRule, Field
+from analysis.contracts.typed import col, typed
 
 
 @dataclass(frozen=True)
@@ -20,51 +22,23 @@ class Rule:
     rule_id: str
     header: str  # the partner column a steward must fix (first one for multi-column rules)
     kind: str  # required, pattern, unique, date, not_future, ... (the suffix of rule_id)
-    ok: pl.Expr | None  # true where the row passes; computed on the raw (string) frame
+    ok: pl.Expr | None  # true where the row passes; on the raw frame with its typed columns
     field: Field | None = None
     description: str = ""
-    # for rules on list items: raw frame -> one boolean column, row-aligned (items are checked
-    # flat, where polars can share work between sub-expressions; inside list.eval it cannot)
+    # for rules on list items: frame -> one boolean column, row-aligned (items are checked
+    # flat and distinct, where polars can share work; inside list.eval it cannot)
     frame_check: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None
-
-
-def col(f: Field) -> pl.Expr:
-    return pl.col(f.header)
+    # for uniqueness rules: the value that must not repeat (null: exempt). `ok` judges one
+    # batch; the validator carries the values across batches of a streamed file.
+    key: pl.Expr | None = None
 
 
 def present(f: Field) -> pl.Expr:
     return col(f).str.strip_chars() != ""
 
 
-def parser(f: Field) -> Callable[[pl.Expr], pl.Expr]:
-    """The parser of a field's type: raw text -> typed value (lists: of typed items)."""
-    simple = {
-        "text": t.text,
-        "date": t.date,
-        "integer": t.integer,
-        "decimal": t.decimal,
-        "money": t.money,
-        "yesno": t.yesno,
-        "county": t.county,
-        "country": t.country,
-        "cnp": lambda e: e.str.strip_chars(),
-        "tempo_year": t.tempo_year,
-        "enum": lambda e: t.enum(e, f.enum),
-        "market": lambda e: t.market(e, f.enum),
-    }
-    if f.ntype in simple:
-        return simple[f.ntype]
-    item = {
-        "markets": lambda e: t.market(e, f.enum),
-        "country_list": t.country,
-        "cnp_list": lambda e: e,
-    }[f.ntype]
-    return lambda e: t.items(e).list.eval(item(pl.element()))
-
-
-def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr]]:
-    raw, has = col(f), present(f)
-    parsed = parser(f)(raw)
+def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr | None]]:
+    raw, has, parsed = col(f), present(f), typed(f)
     if f.ntype == "date":
         return [
             ("date", ~has | parsed.is_not_null()),
@@ -74,7 +48,7 @@ def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr]]:
     if f.ntype == "money":
         return [("money", ~has | t.money_ok(raw))]
     if f.ntype == "cnp":
-        return [("cnp", ~has | t.cnp_valid(raw.str.strip_chars(), today))]
+        return [("cnp", ~has | t.cnp_valid(parsed, today))]
     if f.ntype == "cnp_list":
         return [("cnp", None)]
     if f.ntype in ("markets", "country_list"):
@@ -86,47 +60,43 @@ def _type_rules(f: Field, today: dt.date) -> list[tuple[str, pl.Expr]]:
     return [(kind, ~has | parsed.is_not_null())]
 
 
-def _cnp_items_check(header: str, today: dt.date) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
-    """Every CNP of a `|` list valid: checked on the flat items, then folded back per row."""
+def _cnp_items_check(f: Field, today: dt.date) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    """Every CNP of a `|` list valid: each distinct CNP checked once, then looked up per row
+    among the (few) invalid ones."""
 
     def check(frame: pl.LazyFrame) -> pl.LazyFrame:
-        rows = frame.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
-            pl.col(header).str.split(t.LIST_SEPARATOR).alias("_cnp"),
-        )
-        items = rows.explode("_cnp").with_columns(pl.col("_cnp").str.strip_chars())
-        distinct = items.select("_cnp").unique().filter(pl.col("_cnp") != "")
-        invalid = distinct.with_columns(_ok=t.cnp_valid(pl.col("_cnp"), today)).filter(
-            ~pl.col("_ok")
-        )
-        bad = (
-            items.join(invalid, on="_cnp", how="semi")
-            .select("_row")
-            .unique()
-            .with_columns(_bad=pl.lit(True))
-        )
-        joined = rows.select("_row").join(bad, on="_row", how="left", maintain_order="left")
-        return joined.select(pl.col("_bad").is_null().alias(header))
+        items = typed(f)
+        distinct = frame.select(items.explode().unique().drop_nulls().alias("cnp")).collect()
+        cnps = distinct["cnp"].filter(distinct["cnp"] != "")
+        invalid = cnps.filter(~t.cnp_valid_series(cnps, today))
+        if not invalid.len():
+            return frame.select(pl.repeat(True, pl.len()).alias(f.header))
+        bad = pl.lit(invalid).implode()
+        return frame.select(~items.list.eval(pl.element().is_in(bad)).list.any().alias(f.header))
 
     return check
 
 
-def _value_rules(f: Field) -> list[tuple[str, pl.Expr]]:
-    raw, has = col(f), present(f)
-    out: list[tuple[str, pl.Expr]] = []
+def _value_rules(f: Field) -> list[tuple[str, pl.Expr, pl.Expr | None]]:
+    raw, has, value = col(f), present(f), typed(f)
+    out: list[tuple[str, pl.Expr, pl.Expr | None]] = []
     if f.pattern:
-        out.append(("pattern", ~has | raw.str.strip_chars().str.contains(f.pattern)))
+        out.append(("pattern", ~has | raw.str.strip_chars().str.contains(f.pattern), None))
     if f.minimum is not None or f.maximum is not None:
-        value = parser(f)(raw)
         low = value >= f.minimum if f.minimum is not None else pl.lit(True)
         high = value <= f.maximum if f.maximum is not None else pl.lit(True)
-        out.append(("range", ~has | value.is_null() | (low & high)))
+        out.append(("range", ~has | value.is_null() | (low & high), None))
     if f.exclusive_minimum is not None:
-        value = parser(f)(raw)
-        out.append(("positive", ~has | value.is_null() | (value > f.exclusive_minimum)))
+        out.append(("positive", ~has | value.is_null() | (value > f.exclusive_minimum), None))
     if f.unique:
-        out.append(("unique", ~has | raw.str.strip_chars().is_first_distinct()))
+        key = raw.str.strip_chars()
+        out.append(("unique", ~has | key.is_first_distinct(), pl.when(has).then(key)))
     return out
+
+
+def _as(f: Field, ntype: str, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """The field read as `ntype`: its shared typed column when that is its type."""
+    return typed(f) if f.ntype == ntype else parse(col(f))
 
 
 def _cross_rule(rule: CrossRule, contract: Contract) -> Rule:
@@ -134,7 +104,7 @@ def _cross_rule(rule: CrossRule, contract: Contract) -> Rule:
     get = contract.get
     if rule.kind in ("required_if_true", "empty_unless_true"):
         target, flag = get(a["column"]), get(a["flag"])
-        is_yes = t.yesno(col(flag))
+        is_yes = _as(flag, "yesno", t.yesno)
         if rule.kind == "required_if_true":
             ok = (~is_yes | present(target)).fill_null(True)
         else:
@@ -142,25 +112,41 @@ def _cross_rule(rule: CrossRule, contract: Contract) -> Rule:
         header = target.header
     elif rule.kind == "list_length_equals":
         target, count = get(a["column"]), get(a["count"])
-        n = t.integer(col(count))
-        ok = (n.is_null() | ~present(target) | (t.items(col(target)).list.len() == n)).fill_null(
-            True
-        )
+        n = _as(count, "integer", t.integer)
+        length = typed(target).list.len() if target.is_list else t.items(col(target)).list.len()
+        ok = (n.is_null() | ~present(target) | (length == n)).fill_null(True)
         header = target.header
     elif rule.kind == "not_before":
         later, earlier = get(a["column"]), get(a["other"])
-        a_date, b_date = t.date(col(later)), t.date(col(earlier))
+        a_date, b_date = _as(later, "date", t.date), _as(earlier, "date", t.date)
         ok = (a_date.is_null() | b_date.is_null() | (a_date >= b_date)).fill_null(True)
         header = later.header
     elif rule.kind == "zero_unless":
         target, other = get(a["column"]), get(a["other"])
-        value = t.integer(col(target))
+        value = _as(target, "integer", t.integer)
         is_value = col(other).str.strip_chars() == a["value"]
         ok = (value.is_null() | is_value | (value == 0)).fill_null(True)
         header = target.header
     else:
         raise ValueError(f"{contract.source}: unknown cross-field rule kind {rule.kind!r}")
     return Rule(rule.rule_id, header, rule.rule_id.split(":")[-1], ok, description=rule.description)
+
+
+def _key_rule(contract: Contract, key: tuple[str, ...]) -> Rule:
+    """A composite key: the typed values joined (nulls count as a value, as in the data)."""
+    fields = [contract.get(name) for name in key]
+    value = pl.concat_str(
+        [typed(f).cast(pl.String).fill_null("\x00") for f in fields], separator="\x1f"
+    )
+    return Rule(
+        "+".join(key) + ":unique",
+        fields[0].header,
+        "unique",
+        value.is_first_distinct(),
+        None,
+        "repeats an earlier row's key",
+        key=value,
+    )
 
 
 def contract_rules(contract: Contract, today: dt.date) -> list[Rule]:
@@ -172,21 +158,11 @@ def contract_rules(contract: Contract, today: dt.date) -> list[Rule]:
             rules.append(Rule(f"{f.name}:non_empty", f.header, "non_empty", has, f))
         elif f.required:
             rules.append(Rule(f"{f.name}:required", f.header, "required", present(f), f))
-        for kind, ok in _type_rules(f, today) + _value_rules(f):
-            check = _cnp_items_check(f.header, today) if ok is None else None
+        for kind, ok in _type_rules(f, today):
+            check = _cnp_items_check(f, today) if ok is None else None
             rules.append(Rule(f"{f.name}:{kind}", f.header, kind, ok, f, frame_check=check))
-    for key in contract.keys:
-        fields = [contract.get(name) for name in key]
-        struct = pl.struct([parser(f)(col(f)).alias(f.name) for f in fields])
-        rules.append(
-            Rule(
-                "+".join(key) + ":unique",
-                fields[0].header,
-                "unique",
-                struct.is_first_distinct(),
-                None,
-                "repeats an earlier row's key",
-            )
-        )
+        for kind, ok, key in _value_rules(f):
+            rules.append(Rule(f"{f.name}:{kind}", f.header, kind, ok, f, key=key))
+    rules.extend(_key_rule(contract, key) for key in contract.keys)
     rules.extend(_cross_rule(r, contract) for r in contract.cross_rules)
     return rules

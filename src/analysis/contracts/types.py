@@ -36,6 +36,8 @@ _ASCII = {
     "Ţ": "t",
     "-": " ",
 }
+# thousands marks: dot, spaces (plain, no-break, narrow and thin no-break), tab
+_MONEY_MARKS = [".", " ", "\t", "\u00a0", "\u202f", "\u2009"]
 _CNP_COUNTIES = [f"{n:02d}" for n in range(1, 49)] + ["51", "52", "70", "80", "81", "82", "83"]
 _COMMA_BELOW = {"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
 
@@ -67,7 +69,7 @@ def decimal(raw: pl.Expr) -> pl.Expr:
 def _money_text(raw: pl.Expr) -> pl.Expr:
     """`1.234,50` / `1 234,50` / `1234,50` -> `1234.50`; a dot-only value is already normal."""
     value = raw.str.strip_chars()
-    comma_decimal = value.str.replace_all(r"[.\s\u00a0\u202f]", "").str.replace(
+    comma_decimal = value.str.replace_many(_MONEY_MARKS, [""] * len(_MONEY_MARKS)).str.replace(
         ",", ".", literal=True
     )
     return pl.when(value.str.contains(",")).then(comma_decimal).otherwise(value)
@@ -142,21 +144,38 @@ def item_count(raw: pl.Expr) -> pl.Expr:
 
 
 def cnp_valid(value: pl.Expr, today: dt.date) -> pl.Expr:
-    """True for a CNP with the right shape, date, county code, serial and check digit.
+    """True for a CNP with the right shape, date, county code, serial and check digit."""
+    return value.map_batches(lambda s: cnp_valid_series(s, today), return_dtype=pl.Boolean)
 
-    Integer arithmetic on the 13-digit number, not substrings: it runs on millions of CNPs.
+
+def cnp_valid_series(values: pl.Series, today: dt.date) -> pl.Series:
+    """`cnp_valid` over a column of CNPs (text).
+
+    Integer arithmetic on the 13-digit number, not substrings, in stages that each compute a
+    value once: it runs on millions of CNPs, and one nested expression would recompute the
+    shared parts (the number, the year) for every use.
     """
-    n = pl.when(value.str.contains(r"^[1-9]\d{12}$")).then(value.str.to_integer(strict=False))
-
-    def digits(position: int, width: int = 1) -> pl.Expr:  # position 0 = first digit
-        return (n // 10 ** (13 - position - width)) % 10**width
-
-    weighted = pl.sum_horizontal([digits(i) * w for i, w in enumerate(WEIGHTS)]) % 11
-    check = pl.when(weighted == 10).then(1).otherwise(weighted)
-    century = digits(0).replace_strict(
-        {int(k): v for k, v in CENTURY.items()}, default=None, return_dtype=pl.Int64
+    frame = values.to_frame("v").select(
+        n=pl.when(pl.col("v").str.contains(r"^[1-9]\d{12}$")).then(
+            pl.col("v").str.to_integer(strict=False)
+        )
     )
-    year, month, day = century + digits(1, 2), digits(3, 2), digits(5, 2)
+    frame = frame.select([((pl.col("n") // 10 ** (12 - i)) % 10).alias(f"d{i}") for i in range(13)])
+    d = [pl.col(f"d{i}") for i in range(13)]
+    weighted = pl.sum_horizontal([d[i] * w for i, w in enumerate(WEIGHTS)]) % 11
+    frame = frame.select(
+        check_ok=pl.when(weighted == 10).then(1).otherwise(weighted) == d[12],
+        year=d[0].replace_strict(
+            {int(k): v for k, v in CENTURY.items()}, default=None, return_dtype=pl.Int64
+        )
+        + d[1] * 10
+        + d[2],
+        month=d[3] * 10 + d[4],
+        day=d[5] * 10 + d[6],
+        county_ok=(d[7] * 10 + d[8]).is_in([int(c) for c in _CNP_COUNTIES]),
+        serial_ok=(d[9] * 100 + d[10] * 10 + d[11]) != 0,
+    )
+    year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_days = month.replace_strict(
         {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31},
@@ -164,10 +183,11 @@ def cnp_valid(value: pl.Expr, today: dt.date) -> pl.Expr:
         return_dtype=pl.Int64,
     ) + pl.when((month == 2) & leap).then(1).otherwise(0)
     born = year * 10_000 + month * 100 + day
-    return (
-        (check == digits(12))
+    ok = (
+        pl.col("check_ok")
         & day.is_between(1, month_days)
         & (born <= today.year * 10_000 + today.month * 100 + today.day)
-        & digits(7, 2).is_in([int(c) for c in _CNP_COUNTIES])
-        & (digits(9, 3) != 0)
+        & pl.col("county_ok")
+        & pl.col("serial_ok")
     ).fill_null(False)
+    return frame.select(ok.alias(values.name)).to_series()

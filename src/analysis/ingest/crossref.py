@@ -9,7 +9,7 @@ from analysis.catalog import Catalog
 from analysis.contracts.model import Contract
 
 
-def reference_warnings(catalog: Catalog, contract: Contract, accepted: pl.DataFrame) -> dict:
+def reference_warnings(catalog: Catalog, contract: Contract, accepted: pl.LazyFrame) -> dict:
     """`{"ocg_id -> ocg_register.ocg_id": {"unmatched": n, "checked_against": id}}` and the like."""
     warnings: dict[str, dict] = {}
     for f in contract.fields:
@@ -17,11 +17,11 @@ def reference_warnings(catalog: Catalog, contract: Contract, accepted: pl.DataFr
             continue
         target_source, target_field = f.references.split(".", 1)
         label = f"{f.name} -> {f.references}"
-        values = accepted[f.name].drop_nulls().unique()
+        values = accepted.select(pl.col(f.name).drop_nulls().unique()).collect().to_series()
         if not values.len():
             continue
         if target_source == contract.source:
-            known = accepted[target_field]
+            known = accepted.select(target_field).collect().to_series()
             against = "this extract"
         else:
             try:

@@ -1,43 +1,65 @@
-"""Read a partner file, whatever its encoding, separator or container, as a frame of strings.
+"""Read a partner file, whatever its encoding, separator or container, as batches of strings.
 
 Every value stays text here: typing is the validator's job, so a badly typed cell becomes a
 quarantined row with a reason instead of a crash or a silent null. Problems that belong to a
 whole record (a byte the encoding cannot hold, a record with too few or too many fields) are
 returned as row problems, so those rows are quarantined too and nothing is lost.
+
+A CSV is streamed: blocks of whole records (never cut inside a quoted field) are decoded and
+parsed one at a time, so a national extract of hundreds of megabytes needs memory for one
+block, not for the file.
 """
 
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from analysis.reference.text import strip_diacritics
 
 BOM = b"\xef\xbb\xbf"
 REPLACEMENT = "\ufffd"
-# UTF-8 forms of ă â î ș ț Ă Â Î Ș Ț ş ţ: a file full of them is UTF-8 even if one byte is bad
+# UTF-8 forms of ă â î ș ț Ă Â Î Ș Ț ş ţ: a block full of them is UTF-8 even if one byte is bad
 _UTF8_ROMANIAN = re.compile(
     rb"\xc4[\x82\x83]|\xc3[\x82\xa2\x8e\xae]|\xc8[\x98-\x9b]|\xc5[\x9e\x9f\xa2\xa3]"
 )
-INDEX = "_record"  # 0-based record number carried through validation
+INDEX = "_record"  # 0-based record number in the file, carried through validation
+BLOCK_BYTES = 16 << 20  # one CSV block: ~130,000 police records
+_MARK = "\x01"  # appended to each line to find ragged records (see _parse_block)
+PROBLEMS = {"index": pl.Int64, "rule": pl.String, "header": pl.String, "value": pl.String}
 
 
 class Unreadable(ValueError):
     """The file cannot be read as the source at all (exit 2): the message says why."""
 
 
+def no_problems() -> pl.DataFrame:
+    return pl.DataFrame(schema=PROBLEMS)
+
+
 @dataclass
-class Decoded:
+class Batch:
     frame: pl.DataFrame  # strings, canonical headers, plus INDEX
+    row_problems: pl.DataFrame = field(default_factory=no_problems)
+
+
+@dataclass
+class PartnerFile:
+    """An opened partner file: its columns are known at once, its rows come in batches.
+
+    `read_as` (format, encoding, separator) is complete once the batches have been read: the
+    encoding of a CSV is decided by its first block that is not plain ASCII.
+    """
+
+    columns: list[str]
     read_as: dict
-    row_problems: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(
-            schema={"index": pl.Int64, "rule": pl.String, "header": pl.String, "value": pl.String}
-        )
-    )
+    batches: Iterator[Batch]
+    bytes_read: int = 0  # of the file, so far: progress for a long file
 
 
 def canonical_header(name: str) -> str:
@@ -45,19 +67,29 @@ def canonical_header(name: str) -> str:
     return " ".join(strip_diacritics(name).upper().split())
 
 
-def decode_text(raw: bytes) -> tuple[str, str]:
-    """Text and the encoding read: UTF-8 (BOM or not) or Windows-1250. Undecodable bytes become
-    U+FFFD (their rows are quarantined); UTF-16 and binary files are refused."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+def _refuse_binary(head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4096]:
         raise Unreadable("is UTF-16 or binary; partners send UTF-8 or Windows-1250 text")
+
+
+def guess_encoding(raw: bytes) -> str:
+    """UTF-8 when the bytes are UTF-8 (or nearly: full of UTF-8 Romanian letters with one bad
+    byte, whose row is then quarantined), else Windows-1250."""
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "utf-8" if len(_UTF8_ROMANIAN.findall(raw[: 1 << 20])) >= 3 else "cp1250"
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Text and the encoding read, for the small statistical layouts read whole. Undecodable
+    bytes become U+FFFD (their rows are quarantined); UTF-16 and binary files are refused."""
+    _refuse_binary(raw)
     if raw.startswith(BOM):
         return raw[len(BOM) :].decode("utf-8", errors="replace"), "utf-8-sig"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        if len(_UTF8_ROMANIAN.findall(raw[: 1 << 20])) >= 3:
-            return raw.decode("utf-8", errors="replace"), "utf-8"
-    return raw.decode("cp1250", errors="replace"), "cp1250"
+    encoding = guess_encoding(raw)
+    return raw.decode(encoding, errors="replace"), encoding
 
 
 def sniff_separator(header: str) -> str:
@@ -65,81 +97,208 @@ def sniff_separator(header: str) -> str:
     return ";" if header.count(";") >= header.count(",") else ","
 
 
-def _field_counts(text: str, separator: str) -> list[int] | None:
-    """Fields per record when some record may be ragged; None when every record is clean.
+def _blocks(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
+    """Blocks of whole records: each ends after a newline that is outside any quoted field.
 
-    Lines are counted with polars; only lines holding quotes go through the csv module, and the
-    whole text only when a quoted field spans lines (an odd number of quotes on a line).
+    In RFC 4180 text a newline is outside quotes exactly when the quotes before it are even
+    (an escaped quote is two quotes), so a cut needs a count, not a parse.
     """
-    lines = pl.Series(text.splitlines())
-    lines = lines.filter(lines != "")
-    if not lines.len():
-        return []
-    quotes = lines.str.count_matches('"', literal=True)
-    if (quotes % 2 == 1).any():
-        return [len(rec) for rec in csv.reader(io.StringIO(text), delimiter=separator) if rec]
-    counts = lines.str.count_matches(separator, literal=True) + 1
-    quoted = (quotes > 0).arg_true().to_list()
-    if not quoted and counts.n_unique() == 1:
-        return None
-    fields = counts.to_list()
-    for i in quoted:
-        fields[i] = len(next(csv.reader([lines[i]], delimiter=separator)))
-    return fields
+    rest = b""
+    while chunk := stream.read(size):
+        data = rest + chunk
+        cut = data.rfind(b"\n")
+        while cut >= 0 and data.count(b'"', 0, cut) % 2:
+            cut = data.rfind(b"\n", 0, cut)
+        rest = data[cut + 1 :]
+        if cut >= 0:
+            yield data[: cut + 1]
+    if rest:
+        yield rest  # a last record without its newline (a truncated file): still read
 
 
-def _read_csv(path: Path) -> Decoded:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise Unreadable("is empty")
-    text, encoding = decode_text(raw)
-    header = text.split("\n", 1)[0]
-    separator = sniff_separator(header)
-    frame = pl.read_csv(
-        text.encode("utf-8"),
+class _Text:
+    """The file's encoding, decided by the first block that is not plain ASCII (ASCII reads the
+    same in both encodings, so deciding late never changes what was already read)."""
+
+    def __init__(self, bom: bool) -> None:
+        self.encoding = "utf-8-sig" if bom else None
+
+    def utf8(self, block: bytes) -> tuple[bytes, bool]:
+        """The block as UTF-8 bytes, and whether some byte could not be decoded."""
+        if self.encoding is None:
+            if block.isascii():
+                return block, False
+            self.encoding = guess_encoding(block)
+        if self.encoding == "cp1250":
+            text = block.decode("cp1250", errors="replace")
+            return text.encode("utf-8"), REPLACEMENT in text
+        try:
+            block.decode("utf-8")
+            return block, False
+        except UnicodeDecodeError:
+            text = block.decode("utf-8", errors="replace")
+            return text.encode("utf-8"), True
+
+    @property
+    def name(self) -> str:
+        return self.encoding or "utf-8"
+
+
+def _fields_per_record(data: bytes, separator: str) -> list[int]:
+    """Fields in each record of a block (a blank line is a record of one empty field), read
+    by the csv module: for the rare block where a quoted field spans lines."""
+    text = io.StringIO(data.decode("utf-8"), newline="")
+    return [max(len(r), 1) for r in csv.reader(text, delimiter=separator)]
+
+
+def _line_fields(line: bytes, separator: str) -> int:
+    """Fields in one raw line (a blank line is one empty field)."""
+    text = line.decode("utf-8", errors="replace").rstrip("\r")
+    return max(len(next(csv.reader([text], delimiter=separator), [])), 1)
+
+
+def _problem(index: int, n: int, width: int) -> tuple:
+    return (
+        index,
+        "_row:fields",
+        "*",
+        f"record has {n} fields, the header has {width} (truncated or shifted line?)",
+    )
+
+
+def _quoted_newline(data: bytes) -> bool:
+    """Whether a quoted field spans lines: some newline has an odd number of quotes before it."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    if not quotes.size:
+        return False
+    newlines = np.flatnonzero(raw == ord("\n"))
+    return bool((np.searchsorted(quotes, newlines) % 2).any())
+
+
+def _read_block(data: bytes, names: list[str], separator: str) -> pl.DataFrame:
+    return pl.read_csv(
+        data,
         separator=separator,
-        infer_schema=False,
+        has_header=False,
+        schema=dict.fromkeys(names, pl.String),
         quote_char='"',
         empty_string_is_null=False,
         truncate_ragged_lines=True,
+        extra_columns="ignore",
         raise_if_empty=False,
-    )
-    problems = []
-    counts = _field_counts(text, separator)
-    if counts:
-        width = counts[0]
-        bad = [(i - 1, n) for i, n in enumerate(counts) if i and n != width]
-        problems += [
-            (
-                i,
-                "_row:fields",
-                "*",
-                f"record has {n} fields, the header has {width} (truncated or shifted line?)",
-            )
-            for i, n in bad
-        ]
-    frame = frame.fill_null("")
-    if REPLACEMENT in text:
+    ).fill_null("")
+
+
+def _parse_block(
+    data: bytes, names: list[str], separator: str, start: int
+) -> tuple[pl.DataFrame, list[tuple]]:
+    """The block's records, and a problem for each record whose field count is not the
+    header's.
+
+    Usually every record is one line: a marker field is appended to each line, and a record
+    whose marker is not in the column after the last is ragged (the counting is then exact
+    for those few lines only). A block where a quoted field spans lines is counted whole.
+    """
+    width = len(names)
+    if not data.endswith(b"\n"):
+        data += b"\n"  # a truncated last record
+    if _MARK.encode() in data or _quoted_newline(data):
+        frame = _read_block(data, names, separator)
+        counts = pl.Series(_fields_per_record(data, separator), dtype=pl.Int64)
+        if len(counts) != frame.height:  # never guess which row a problem belongs to
+            raise RuntimeError(f"record count mismatch in block at record {start + 1}")
+        bad = (counts != width).arg_true().to_list()
+        return frame, [_problem(start + i, counts[i], width) for i in bad]
+    ending = b"\r\n" if data.count(b"\r\n") == data.count(b"\n") else b"\n"  # one pass
+    if ending == b"\n":
+        data = data.replace(b"\r\n", b"\n")
+    marked = data.replace(ending, f"{separator}{_MARK}".encode() + ending)
+    frame = _read_block(marked, [*names, _MARK], separator)
+    bad = (frame[_MARK] != _MARK).arg_true().to_list()
+    frame = frame.drop(_MARK)
+    if not bad:
+        return frame, []
+    frame = frame.with_columns(pl.all().replace(_MARK, ""))  # a short record's marker
+    lines = data.split(b"\n")
+    return frame, [_problem(start + i, _line_fields(lines[i], separator), width) for i in bad]
+
+
+def _csv_batch(
+    data: bytes, damaged: bool, names: list[str], separator: str, start: int, encoding: str
+) -> Batch:
+    frame, problems = _parse_block(data, names, separator, start)
+    if damaged:
         hit = frame.select(pl.any_horizontal(pl.all().str.contains(REPLACEMENT, literal=True)))
-        rows = hit.to_series().arg_true().to_list()
         problems += [
-            (i, "_row:encoding", "*", f"holds bytes that are not valid {encoding}") for i in rows
+            (start + i, "_row:encoding", "*", f"holds bytes that are not valid {encoding}")
+            for i in hit.to_series().arg_true().to_list()
         ]
-    info = {"format": "csv", "encoding": encoding, "separator": separator}
-    return _decoded(frame, info, problems)
+    return _batch(frame.with_row_index(INDEX, offset=start), problems)
 
 
-def _decoded(frame: pl.DataFrame, info: dict, problems: list[tuple]) -> Decoded:
-    frame = frame.rename({c: canonical_header(c) for c in frame.columns})
+def _batch(frame: pl.DataFrame, problems: list[tuple]) -> Batch:
+    frame = frame.with_columns(pl.col(INDEX).cast(pl.Int64))
+    if not problems:
+        return Batch(frame)
+    return Batch(frame, pl.DataFrame(problems, schema=PROBLEMS, orient="row"))
+
+
+def _unique_headers(raw_names: list[str]) -> list[str]:
+    names = [canonical_header(h) for h in raw_names]
+    seen = {n for n in names if names.count(n) > 1}
+    if seen:
+        raise Unreadable(f"has more than one column named {', '.join(sorted(seen))}")
+    return names
+
+
+def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
+    stream = path.open("rb")
+    head = stream.read(4096)
+    if not head.strip():
+        stream.close()
+        raise Unreadable("is empty")
+    _refuse_binary(head)
+    bom = head.startswith(BOM)
+    stream.seek(len(BOM) if bom else 0)
+    text = _Text(bom)
+    blocks = _blocks(stream, block_bytes)
+    first_block = next(blocks)
+    first, damaged = text.utf8(first_block)
+    header_line, _, first = first.partition(b"\n")
+    header = header_line.decode("utf-8", errors="replace").rstrip("\r")
+    separator = sniff_separator(header)
+    names = _unique_headers(next(csv.reader([header], delimiter=separator)))
+    info = {"format": "csv", "encoding": text.name, "separator": separator}
+    opened = PartnerFile(names, info, iter(()), len(first_block))
+
+    def batches() -> Iterator[Batch]:
+        start, data, bad = 0, first, damaged
+        try:
+            while True:
+                if data:
+                    batch = _csv_batch(data, bad, names, separator, start, text.name)
+                    start += batch.frame.height
+                    yield batch
+                block = next(blocks, None)
+                if block is None:
+                    break
+                opened.bytes_read += len(block)
+                data, bad = text.utf8(block)
+        finally:
+            info["encoding"] = text.name
+            stream.close()
+
+    opened.batches = batches()
+    return opened
+
+
+def whole(frame: pl.DataFrame, info: dict, problems: list[tuple]) -> PartnerFile:
+    """A file read at once (the small layouts, XLSX, Parquet) as one batch of strings."""
+    names = _unique_headers(frame.columns)
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     frame = frame.select(pl.all().cast(pl.String).fill_null("")).with_row_index(INDEX)
-    decoded = Decoded(frame.with_columns(pl.col(INDEX).cast(pl.Int64)), info)
-    if problems:
-        decoded.row_problems = pl.DataFrame(
-            problems,
-            schema={"index": pl.Int64, "rule": pl.String, "header": pl.String, "value": pl.String},
-            orient="row",
-        )
-    return decoded
+    return PartnerFile(names, info, iter([_batch(frame, problems)]))
 
 
 def _excel_cells_as_typed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -156,16 +315,16 @@ def _excel_cells_as_typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fix(pl.col(c)).alias(c) for c in frame.columns)
 
 
-def read_partner_file(path: Path) -> Decoded:
-    """A CSV, XLSX (first sheet) or Parquet partner file as strings, with row-level problems."""
+def read_partner_file(path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
+    """A CSV (streamed), XLSX (first sheet) or Parquet partner file as batches of strings."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return _decoded(pl.read_parquet(path), {"format": "parquet"}, [])
+            return whole(pl.read_parquet(path), {"format": "parquet"}, [])
         if suffix == ".xlsx":
             frame = pl.read_excel(path, infer_schema_length=0)
-            return _decoded(_excel_cells_as_typed(frame), {"format": "xlsx"}, [])
-        return _read_csv(path)
+            return whole(_excel_cells_as_typed(frame), {"format": "xlsx"}, [])
+        return _read_csv(path, block_bytes)
     except Unreadable:
         raise
     except Exception as exc:  # the reader's own words, on one line

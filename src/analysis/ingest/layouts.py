@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.ingest.decode import Decoded, Unreadable, _decoded, decode_text
+from analysis.ingest.decode import PartnerFile, Unreadable, decode_text, whole
 
 
-def read_tempo(path: Path) -> Decoded:
+def read_tempo(path: Path) -> PartnerFile:
     text, encoding = decode_text(path.read_bytes())
     if not text.strip():
         raise Unreadable("is empty")
@@ -29,10 +29,10 @@ def read_tempo(path: Path) -> Decoded:
         for i, r in enumerate(body)
         if len(r) != 7
     ]
-    return _decoded(frame, {"format": "tempo", "encoding": encoding}, problems)
+    return whole(frame, {"format": "tempo", "encoding": encoding}, problems)
 
 
-def read_eurostat(path: Path) -> Decoded:
+def read_eurostat(path: Path) -> PartnerFile:
     text, encoding = decode_text(path.read_bytes())
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
@@ -56,4 +56,4 @@ def read_eurostat(path: Path) -> Decoded:
         orient="row",
         schema=["FREQ", "ICCS", "UNIT", "GEO", "AN", "VALOARE", "MARCAJ", "LINIE"],
     )
-    return _decoded(frame, {"format": "eurostat", "encoding": encoding}, [])
+    return whole(frame, {"format": "eurostat", "encoding": encoding}, [])

@@ -1,72 +1,73 @@
 """Accepted rows -> the canonical snapshot: English names, real types, no direct identifiers.
 
-The parsers are the validators' own (contracts.rules.parser), so a row that passed validation
-converts without loss. Direct identifiers become keyed pseudonyms here, after birth year and
-sex are derived from single CNPs; the CNP columns themselves never reach the snapshot.
+The typed columns are the validators' own (contracts.typed), so a row that passed validation
+converts without loss and nothing is parsed twice. Direct identifiers become keyed pseudonyms
+here, after birth year and sex are derived from single CNPs; the CNP columns themselves never
+reach the snapshot.
 """
 
 import polars as pl
 
 from analysis.contracts.model import Contract, Field
-from analysis.contracts.rules import col, parser
-from analysis.contracts.types import items
+from analysis.contracts.typed import TYPED, typed
 from analysis.ingest.pseudonymise import PseudonymKey
 from analysis.reference.cnp import CENTURY
 
 
-def _pseudonym_table(values: pl.Series, key: PseudonymKey) -> pl.DataFrame:
-    """CNP -> pseudonym, one HMAC per distinct CNP (people recur across thousands of rows)."""
-    distinct = values.drop_nulls().unique()
-    return pl.DataFrame(
-        {"cnp": distinct, "pseudonym": [key.pseudonym(v) for v in distinct.to_list()]},
-        schema={"cnp": pl.String, "pseudonym": pl.String},
-    )
+class Pseudonymiser:
+    """CNP -> pseudonym for one ingest: one HMAC per person, whatever the number of rows and
+    batches they appear in (a national extract has ~1.4 million CNPs of ~600,000 persons).
+    The table lives in memory for the ingest only; CNPs are never written anywhere."""
+
+    def __init__(self, key: PseudonymKey) -> None:
+        self.key = key
+        self._cnps = pl.Series("cnp", [], dtype=pl.String)
+        self._pseudonyms = pl.Series("pseudonym", [], dtype=pl.String)
+
+    def table(self, cnps: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """CNPs and their pseudonyms, aligned: every non-empty CNP of `cnps` is among them."""
+        distinct = cnps.drop_nulls().unique()
+        new = distinct.filter((distinct != "") & ~distinct.is_in(self._cnps.implode()))
+        if new.len():
+            made = pl.Series(self.key.pseudonyms(new.to_list()), dtype=pl.String)
+            self._cnps.append(new)
+            self._pseudonyms.append(made)
+        return self._cnps, self._pseudonyms
 
 
-def _identifier_columns(frame: pl.DataFrame, f: Field, key: PseudonymKey) -> list[pl.Series]:
+def _identifier_columns(frame: pl.DataFrame, f: Field, names: Pseudonymiser) -> list[pl.Expr]:
     if f.ntype == "cnp":
-        cnp = frame[f.header].str.strip_chars()
-        table = _pseudonym_table(cnp, key)
-        pseudonyms = cnp.to_frame("cnp").join(table, on="cnp", how="left", maintain_order="left")
+        cnp = typed(f)
+        old, new = names.table(frame[TYPED + f.name])
         first = cnp.str.slice(0, 1)
         return [
-            pseudonyms["pseudonym"].alias(f.name),
+            cnp.replace_strict(old, new, default=None, return_dtype=pl.String).alias(f.name),
             (
                 first.replace_strict(CENTURY, default=None, return_dtype=pl.Int32)
                 + cnp.str.slice(1, 2).cast(pl.Int32, strict=False)
             ).alias(f"{f.name}_birth_year"),
-            pl.select(
-                pl.when(first.cast(pl.Int32, strict=False) % 2 == 1)
-                .then(pl.lit("M"))
-                .otherwise(pl.lit("F"))
-                .alias(f"{f.name}_sex")
-            ).to_series(),
+            pl.when(first.cast(pl.Int32, strict=False) % 2 == 1)
+            .then(pl.lit("M"))
+            .otherwise(pl.lit("F"))
+            .alias(f"{f.name}_sex"),
         ]
-    rows = frame.select(pl.int_range(pl.len()).alias("row"), items(col(f)).alias("cnp"))
-    flat = rows.explode("cnp")
-    table = _pseudonym_table(flat["cnp"], key)
-    lists = (
-        flat.join(table, on="cnp", how="left", maintain_order="left")
-        .group_by("row")
-        .agg(pl.col("pseudonym").drop_nulls())
+    old, new = names.table(frame[TYPED + f.name].explode())
+    pseudonyms = typed(f).list.eval(
+        pl.element().replace_strict(old, new, default=None, return_dtype=pl.String)
     )
-    # rows with an empty list may vanish in explode: join back on every row, in order
-    every = rows.select("row").join(lists, on="row", how="left", maintain_order="left")
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    return [every.select(pl.col("pseudonym").fill_null(empty).alias(f.name)).to_series()]
+    return [pseudonyms.list.drop_nulls().alias(f.name)]
 
 
-def normalise(accepted: pl.DataFrame, contract: Contract, key: PseudonymKey | None) -> pl.DataFrame:
+def normalise(
+    accepted: pl.DataFrame, contract: Contract, names: Pseudonymiser | None
+) -> pl.DataFrame:
     """Typed, canonical columns in contract order (plus derived birth year and sex)."""
-    typed = accepted.select(
-        parser(f)(col(f)).alias(f.name) for f in contract.fields if f.pii != "direct_identifier"
-    )
-    columns: list[pl.Series] = []
+    columns: list[pl.Expr] = []
     for f in contract.fields:
         if f.pii != "direct_identifier":
-            columns.append(typed[f.name])
+            columns.append(typed(f).alias(f.name))
             continue
-        if key is None:
+        if names is None:
             raise ValueError(f"{contract.source}: {f.header} needs the pseudonymisation key")
-        columns.extend(_identifier_columns(accepted, f, key))
-    return pl.DataFrame(columns)
+        columns.extend(_identifier_columns(accepted, f, names))
+    return accepted.select(columns)

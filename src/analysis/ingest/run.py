@@ -2,11 +2,16 @@
 
 decode -> validate every rule of the source's contract -> quarantine each failing row with all
 its reasons -> pseudonymise -> snapshot -> audit record. Every row read is either accepted or
-quarantined. Ingesting the same file twice reuses its snapshot and says so.
+quarantined. A CSV is streamed batch by batch, so memory stays flat whatever the file's size;
+the snapshot and the quarantine are staged and appear whole at the end, or not at all.
+Ingesting the same file twice reuses its snapshot and says so.
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -14,20 +19,27 @@ import polars as pl
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
 from analysis.contracts.model import Contract, load_contract
-from analysis.contracts.schema import failures
+from analysis.contracts.schema import Validator
 from analysis.fsutil import sha256_file
 from analysis.ingest.crossref import reference_warnings
-from analysis.ingest.decode import INDEX, Decoded, Unreadable, read_partner_file
+from analysis.ingest.decode import (
+    BLOCK_BYTES,
+    INDEX,
+    Batch,
+    PartnerFile,
+    Unreadable,
+    read_partner_file,
+)
 from analysis.ingest.layouts import read_eurostat, read_tempo
 from analysis.ingest.messages import explain
-from analysis.ingest.normalise import normalise
-from analysis.ingest.pseudonymise import load_key
+from analysis.ingest.normalise import Pseudonymiser, normalise
+from analysis.ingest.pseudonymise import PseudonymKey, load_key
 from analysis.ingest.snapshot import (
     IngestResult,
+    QuarantineWriter,
+    SnapshotWriter,
     find_snapshot_of,
     new_snapshot_id,
-    write_quarantine,
-    write_snapshot,
 )
 
 PURPOSE = "National Organised Crime Threat Assessment (NOCTA)"
@@ -47,48 +59,118 @@ class TooManyRejected(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Validated:
-    accepted: pl.DataFrame  # raw strings of the accepted rows (with INDEX)
+class Checked:
+    accepted: pl.DataFrame  # the accepted rows: raw strings, typed columns (with INDEX)
     rejected: pl.DataFrame  # raw strings of the rejected rows (with INDEX)
     reasons: pl.DataFrame  # row (1-based), rule, column, value (masked), message
 
 
-def decode(contract: Contract, path: Path) -> Decoded:
-    """Read the file in the contract's layout and check the columns are those of the source."""
-    reader = {"tempo": read_tempo, "eurostat": read_eurostat}.get(
-        contract.layout, read_partner_file
-    )
-    decoded = reader(path)
-    if decoded.frame.height == 0:
-        raise Unreadable("has a header but no data rows")
-    missing = [h for h in contract.by_header() if h not in decoded.frame.columns]
+def open_source(contract: Contract, path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
+    """Open the file in the contract's layout and check its columns are those of the source."""
+    reader = {"tempo": read_tempo, "eurostat": read_eurostat}.get(contract.layout)
+    opened = reader(path) if reader else read_partner_file(path, block_bytes)
+    missing = [h for h in contract.by_header() if h not in opened.columns]
     if missing:
         raise Unreadable(
             f"is not a {contract.source} extract: missing column(s) {', '.join(missing)}"
         )
-    return decoded
+    return opened
 
 
-def validate(contract: Contract, decoded: Decoded, today: dt.date) -> Validated:
-    raw = decoded.frame
-    found = pl.concat([failures(contract, raw, today), decoded.row_problems])
+def check(validator: Validator, batch: Batch) -> Checked:
+    """Every rule on one batch: accepted rows, rejected rows and the reasons, in file order."""
+    frame = validator.evaluate(batch.frame)
+    start = batch.frame[INDEX][0] if batch.frame.height else 0
+    found = validator.failures(frame).with_columns(pl.col("index") + start)
+    contract = validator.contract
     descriptions = {r.rule_id: r.description for r in contract.cross_rules}
-    reasons = explain(found, contract, descriptions)
-    bad = reasons["index"].unique().implode()
+    reasons = explain(pl.concat([found, batch.row_problems]), contract, descriptions)
+    bad = pl.col(INDEX).is_in(reasons["index"].unique().implode())
     reasons = reasons.with_columns(row=pl.col("index") + 1).rename({"header": "column"})
-    return Validated(
-        accepted=raw.filter(~pl.col(INDEX).is_in(bad)),
-        rejected=raw.filter(pl.col(INDEX).is_in(bad)),
+    return Checked(
+        accepted=frame.filter(~bad),
+        rejected=batch.frame.filter(bad),
         reasons=reasons.select("row", "rule", "column", "value", "message"),
     )
 
 
+def _batches(opened: PartnerFile, path: Path) -> Iterator[Batch]:
+    """The file's batches, the next one read (decoded, parsed) in a thread while this one is
+    checked; a block that cannot be parsed stops ingest naming the file."""
+    batches = iter(opened.batches)
+    with ThreadPoolExecutor(1, thread_name_prefix="nocta-read") as pool:
+        ahead = pool.submit(next, batches, None)
+        while True:
+            try:
+                batch = ahead.result()
+            except Unreadable as exc:
+                raise Unreadable(f"{path.name} {exc}") from None
+            except pl.exceptions.PolarsError as exc:
+                message = f"{path.name} cannot be read as csv: {exc}".splitlines()[0]
+                raise Unreadable(message) from None
+            if batch is None:
+                return
+            ahead = pool.submit(next, batches, None)
+            yield batch
+
+
+def _stream(
+    catalog: Catalog,
+    contract: Contract,
+    path: Path,
+    result: IngestResult,
+    key: PseudonymKey | None,
+    today: dt.date,
+    block_bytes: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> tuple[SnapshotWriter, QuarantineWriter]:
+    try:
+        opened = open_source(contract, path, block_bytes)
+    except Unreadable as exc:
+        raise Unreadable(f"{path.name} {exc}") from None
+    validator = Validator(contract, today)
+    snapshot = SnapshotWriter(catalog, contract.source, result.snapshot_id)
+    quarantine = QuarantineWriter(catalog, contract.source, result.snapshot_id)
+    size = path.stat().st_size
+    names = Pseudonymiser(key) if key else None
+    reasons: dict[str, int] = {}
+    try:
+        for batch in _batches(opened, path):
+            checked = check(validator, batch)
+            result.rows_read += batch.frame.height
+            result.rows_accepted += checked.accepted.height
+            result.rows_quarantined += checked.rejected.height
+            for rule, n in checked.reasons.group_by("rule").len().iter_rows():
+                reasons[rule] = reasons.get(rule, 0) + n
+            rows = checked.rejected.with_columns(row=pl.col(INDEX) + 1).drop(INDEX)
+            quarantine.write(checked.reasons, rows.select("row", pl.exclude("row")))
+            snapshot.write(partial(normalise, checked.accepted, contract, names))
+            if on_progress:
+                on_progress(min(opened.bytes_read or size, size), size)
+        if result.rows_read == 0:
+            raise Unreadable(f"{path.name} has a header but no data rows")
+    except BaseException:
+        snapshot.discard()
+        quarantine.discard()
+        raise
+    result.reasons = dict(sorted(reasons.items()))
+    result.read_as = opened.read_as
+    return snapshot, quarantine
+
+
 def ingest_file(
-    catalog: Catalog, source: str, path: Path, today: dt.date | None = None
+    catalog: Catalog,
+    source: str,
+    path: Path,
+    today: dt.date | None = None,
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
     """Validate, quarantine, pseudonymise and snapshot one extract of `source`.
 
     Raises Unreadable (exit 2), TooManyRejected (exit 3), MissingKey, ContractError.
+    `on_progress(bytes_done, bytes_total)` follows a long file.
     """
     contract = load_contract(source)
     digest = sha256_file(path)
@@ -98,33 +180,28 @@ def ingest_file(
         return IngestResult(**{k: v for k, v in existing.items() if k in known}, reused=True)
     identifiers = any(f.pii == "direct_identifier" for f in contract.fields)
     key = load_key(catalog.keys) if identifiers else None  # before any work: fail fast
-    try:
-        decoded = decode(contract, path)
-    except Unreadable as exc:
-        raise Unreadable(f"{path.name} {exc}") from None
-    checked = validate(contract, decoded, today or dt.date.today())
     result = IngestResult(
         source=source,
         source_file=path.name,
         source_sha256=digest,
-        rows_read=decoded.frame.height,
-        rows_accepted=checked.accepted.height,
-        rows_quarantined=checked.rejected.height,
+        rows_read=0,
+        rows_accepted=0,
+        rows_quarantined=0,
         snapshot_id=new_snapshot_id(digest),
-        reasons=dict(checked.reasons.group_by("rule").len().sort("rule").iter_rows()),
-        read_as=decoded.read_as,
         contract_id=contract.contract_id,
         contract_version=contract.version,
         key_version=key.version if key else None,
     )
+    snapshot, quarantine = _stream(
+        catalog, contract, path, result, key, today or dt.date.today(), block_bytes, on_progress
+    )
     assert result.rows_read == result.rows_accepted + result.rows_quarantined
     audit = AuditLog(catalog.audit_log)
-    if checked.rejected.height:
-        rows = checked.rejected.with_columns(row=pl.col(INDEX) + 1).drop(INDEX)
-        write_quarantine(catalog, result, checked.reasons, rows.select("row", pl.exclude("row")))
     ratio = result.rows_quarantined / result.rows_read
     if ratio > contract.max_reject_ratio:
         result.published = False
+        snapshot.discard()
+        quarantine.close(result)
         audit.append(
             "collection",
             source,
@@ -135,9 +212,15 @@ def ingest_file(
             source_sha256=digest,
         )
         raise TooManyRejected(result, ratio, contract.max_reject_ratio)
-    snapshot = normalise(checked.accepted, contract, key)
-    result.warnings = reference_warnings(catalog, contract, snapshot)
-    write_snapshot(catalog, result, snapshot)
+    try:
+        snapshot.close()
+        result.warnings = reference_warnings(catalog, contract, pl.scan_parquet(snapshot.data))
+    except BaseException:
+        snapshot.discard()
+        quarantine.discard()
+        raise
+    quarantine.close(result)
+    snapshot.publish(result)
     audit.append(
         "collection",
         source,

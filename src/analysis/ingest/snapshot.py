@@ -1,21 +1,27 @@
 """Governed snapshots: accepted rows as Parquet plus a manifest that proves where they came from.
 
-A snapshot folder is written whole under a temporary name and renamed into place, so analysts
-only ever see complete snapshots; it is never modified afterwards. The quarantine of the same
-attempt goes to the stewards' zone: reasons (no identifiers) and the raw rows (stewards only).
+A snapshot folder is written under a temporary name, batch by batch as a streamed file is read,
+and renamed into place whole, so analysts only ever see complete snapshots; it is never
+modified afterwards. The quarantine of the same attempt goes to the stewards' zone: reasons (no
+identifiers) and the raw rows (stewards only).
 """
 
+import contextlib
 import datetime as dt
 import json
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from analysis import __version__
 from analysis.catalog import MANIFEST, SNAPSHOT_DATA, Catalog
 from analysis.exports import formula_safe
-from analysis.fsutil import atomic_dir, sha256_file
+from analysis.fsutil import StagedDir, sha256_file
 
 
 @dataclass
@@ -61,39 +67,107 @@ def find_snapshot_of(
     return None
 
 
-def write_quarantine(
-    catalog: Catalog, result: IngestResult, reasons: pl.DataFrame, raw_rows: pl.DataFrame
-) -> Path:
-    """Reasons (masked, spreadsheet-safe) and the raw rejected rows (mode 600, stewards only)."""
-    target = catalog.quarantine / result.source / result.snapshot_id
-    with atomic_dir(target, 0o750) as tmp:
-        formula_safe(reasons).write_csv(tmp / "reasons.csv")
-        raw_path = tmp / "rows.csv"
-        formula_safe(raw_rows).write_csv(raw_path)
-        raw_path.chmod(0o600)
+class QuarantineWriter:
+    """Rejected rows of one attempt, batch by batch: reasons (masked, spreadsheet-safe) and the
+    raw rows (mode 600, stewards only); published only if some row was rejected."""
+
+    def __init__(self, catalog: Catalog, source: str, snapshot_id: str) -> None:
+        self.staged = StagedDir(catalog.quarantine / source / snapshot_id, 0o750)
+        self.rows = 0
+        self._reasons = (self.staged.path / "reasons.csv").open("wb")
+        fd = os.open(self.staged.path / "rows.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._raw = os.fdopen(fd, "wb")
+
+    def write(self, reasons: pl.DataFrame, raw_rows: pl.DataFrame) -> None:
+        if not raw_rows.height:
+            return
+        first = self.rows == 0
+        formula_safe(reasons).write_csv(self._reasons, include_header=first)
+        formula_safe(raw_rows).write_csv(self._raw, include_header=first)
+        self.rows += raw_rows.height
+
+    def close(self, result: IngestResult) -> Path | None:
+        """Publish the quarantine (when rows were rejected) with its summary."""
+        self._reasons.close()
+        self._raw.close()
+        if not self.rows:
+            self.staged.discard()
+            return None
         summary = {k: v for k, v in result.to_json().items() if k not in ("reused", "warnings")}
-        (tmp / "summary.json").write_text(
+        (self.staged.path / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    return target
+        return self.staged.publish()
+
+    def discard(self) -> None:
+        self._reasons.close()
+        self._raw.close()
+        self.staged.discard()
 
 
-def write_snapshot(catalog: Catalog, result: IngestResult, accepted: pl.DataFrame) -> Path:
-    """Publish the accepted rows and their manifest in one rename."""
-    target = catalog.snapshot_dir(result.source, result.snapshot_id)
-    with atomic_dir(target) as tmp:
-        accepted.write_parquet(tmp / SNAPSHOT_DATA)
+class SnapshotWriter:
+    """Accepted rows, batch by batch, into one Parquet file of a staged snapshot folder, which
+    appears with its manifest in one rename (or never)."""
+
+    def __init__(self, catalog: Catalog, source: str, snapshot_id: str) -> None:
+        self.staged = StagedDir(catalog.snapshot_dir(source, snapshot_id))
+        self.data = self.staged.path / SNAPSHOT_DATA
+        self._schema: pl.Schema | None = None
+        self._writer: pq.ParquetWriter | None = None
+        # batches are compressed and written in a thread while the next one is checked
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="nocta-write")
+        self._pending: Future | None = None
+
+    def write(self, make: Callable[[], pl.DataFrame]) -> None:
+        """Append the frame `make` returns; `make` runs in the writer's thread, in order, while
+        the caller checks the next batch (polars releases the GIL: the two cores share)."""
+        self._wait()  # one batch in flight: memory stays bounded, a failure shows at once
+        self._pending = self._pool.submit(lambda: self._write(make()))
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def _write(self, frame: pl.DataFrame) -> None:
+        if self._writer is not None and not frame.height:
+            return
+        if self._schema is None:
+            self._schema = frame.schema
+        table = frame.cast(dict(self._schema)).to_arrow(compat_level=pl.CompatLevel.oldest())
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.data, table.schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the data file (readable, not yet published)."""
+        self._wait()
+        self._pool.shutdown()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def publish(self, result: IngestResult) -> Path:
+        self.close()
         manifest = {k: v for k, v in result.to_json().items() if k not in ("reused", "published")}
         manifest |= {
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "nocta_version": __version__,
-            "columns": {name: str(dtype) for name, dtype in accepted.schema.items()},
-            "files": {SNAPSHOT_DATA: sha256_file(tmp / SNAPSHOT_DATA)},
+            "columns": {name: str(dtype) for name, dtype in (self._schema or {}).items()},
+            "files": {SNAPSHOT_DATA: sha256_file(self.data)},
         }
-        (tmp / MANIFEST).write_text(
+        (self.staged.path / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    return target
+        return self.staged.publish()
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):  # discarding: the first error is already raised
+            self._wait()
+        self._pool.shutdown()
+        if self._writer is not None:
+            self._writer.close()
+        self.staged.discard()
 
 
 def verify_snapshot(catalog: Catalog, source: str, snapshot_id: str) -> list[str]:
