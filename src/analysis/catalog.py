@@ -8,6 +8,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SNAPSHOT_DATA = "data.parquet"
 MANIFEST = "_manifest.json"
@@ -124,8 +128,35 @@ class Catalog:
         return self.snapshot_dir(source, sid) / SNAPSHOT_DATA
 
     def snapshot_manifest(self, source: str, snapshot_id: str | None = None) -> dict:
+        """The manifest of a snapshot (the latest when no id is given): which file it came
+        from (`source_file`, `source_sha256`), the contract (`contract_id`,
+        `contract_version`), the counts (`rows_read`, `rows_accepted`, `rows_quarantined`),
+        the quarantine reasons as rule id -> rows (`reasons`), `columns` and `created_at`."""
         sid = snapshot_id or self.latest_snapshot(source)
         return json.loads((self.snapshot_dir(source, sid) / MANIFEST).read_text(encoding="utf-8"))
+
+    def scan_snapshot(self, source: str, snapshot_id: str | None = None) -> "pl.LazyFrame":
+        """A governed snapshot as a polars LazyFrame: the current (latest) one when no id is
+        given, so filters and column choices run before anything is read.
+
+        Why: analysts (and the tutorials) name a source, not a path. Without this every
+        notebook rebuilt `pl.scan_parquet(catalog.snapshot_data(...))`, and a mistyped id
+        surfaced as polars' "file not found" on an internal path; here it is a LookupError
+        that names the source and says how to list what exists (`nocta catalog`).
+        """
+        import polars as pl
+
+        sid = snapshot_id or self.latest_snapshot(source)
+        if not (self.snapshot_dir(source, sid) / MANIFEST).is_file():
+            raise LookupError(
+                f"no snapshot {sid!r} of {source!r}: `nocta catalog` (or "
+                "Catalog.list_snapshots()) lists the snapshots of every source"
+            )
+        return pl.scan_parquet(self.snapshot_data(source, sid))
+
+    def read_snapshot(self, source: str, snapshot_id: str | None = None) -> "pl.DataFrame":
+        """The whole snapshot in memory (see `scan_snapshot`; prefer it for large sources)."""
+        return self.scan_snapshot(source, snapshot_id).collect()
 
     # runs and results ----------------------------------------------------------
     def run_dir(self, run_id: str) -> Path:
@@ -137,6 +168,25 @@ class Catalog:
     @property
     def current_results(self) -> Path:
         return self.results / "current"
+
+    def step_results(self, step: str, run_id: str | None = None) -> Path:
+        """Results folder of one pipeline step of a run (results/current when no id is given).
+
+        `step` is the notebook's name, with the county or market of a fanned-out step:
+        "indicators", "county_profile/CJ", "market_profile/drugs_cannabis". Why: analysts
+        read the pipeline's results (with results.Results) without knowing how a run is laid
+        out; a step the run did not compute is a LookupError that says which steps it has.
+        """
+        run = self.results_dir(run_id) if run_id else self.current_results
+        if not (run / "run.json").is_file():
+            raise LookupError(f"no pipeline run {run_id or 'current'!r}: run `nocta refresh` first")
+        folder = run / step
+        if not step or Path(step).is_absolute() or ".." in Path(step).parts or not folder.is_dir():
+            done = sorted(str(p.parent.relative_to(run)) for p in run.glob("**/headline.json"))
+            raise LookupError(
+                f"the run {run.resolve().name} has no step {step!r}; it has: {', '.join(done)}"
+            )
+        return folder
 
     @property
     def pipeline(self) -> Path:

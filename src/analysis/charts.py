@@ -145,6 +145,29 @@ def save_chart(chart: alt.TopLevelMixin, folder: Path, name: str) -> dict:
     return spec
 
 
+def svg_renderer(spec: dict, **_: object) -> dict[str, str]:
+    """Show a chart in a notebook as SVG drawn here (vl-convert), data rounded as in `to_spec`.
+
+    Why: altair's default output is HTML that loads Vega from a CDN, and the hub's servers
+    have no internet, so analysts saw an empty cell. An SVG needs nothing from the network and
+    also stays in notebooks executed by Papermill (runs/, the tutorials). Enabled on import
+    as the `nocta` renderer; `alt.renderers.enable("default")` brings back interactive HTML.
+    """
+    spec = dict(spec)
+    if "datasets" in spec:
+        spec["datasets"] = _rounded(spec["datasets"])
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    return {
+        "image/svg+xml": vlc.vegalite_to_svg(spec),
+        "text/plain": f"<grafic / chart: {text}>" if text else "<grafic / chart>",
+    }
+
+
+alt.renderers.register("nocta", svg_renderer)
+alt.renderers.enable("nocta")
+
+
 def _market_names(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(market_name=pl.col("market").replace_strict(MARKET_RO, default=None))
 

@@ -1,8 +1,10 @@
 """`nocta`: one command, one sub-command per stage. The only module that ties stages together."""
 
+import importlib
 import json
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 from rich.console import Console
@@ -22,7 +24,32 @@ class StageError(click.ClickException):
     """A failure an analyst can act on: printed as one message, exit 1, no traceback."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class StageGroup(click.Group):
+    """The other stages' command groups are imported when used, so `nocta ingest` does not
+    load the report and portal stacks (great-tables, pypdf, tornado) on every run."""
+
+    STAGES: ClassVar[dict[str, str]] = {
+        "keys": "analysis.transfer.commands:keys",
+        "transfer": "analysis.transfer.commands:transfer",
+        "report": "analysis.report.commands:report",
+        "site": "analysis.site.commands:site",
+        "portal": "analysis.portal.commands:portal",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.STAGES})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.STAGES and name not in self.commands:
+            module, attr = self.STAGES[name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            if name == "transfer":
+                command.add_command(receive)  # lives here: it ties transfer to ingest
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=StageGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nocta")
 def main() -> None:
     """nocta: data, analysis and publication of the National Organised Crime Threat Assessment.
@@ -203,6 +230,32 @@ def catalog_command(as_json: bool) -> None:
             )
 
 
+@main.command("tutorials")
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("~/tutoriale-nocta"),
+    show_default=True,
+    help="Folder to copy them into (in JupyterLab: your home).",
+)
+def tutorials_command(dest: Path) -> None:
+    """Copy the analysts' tutorials into your own folder, to open and run them in JupyterLab.
+
+    A tutorial already there is kept as it is (your edits are never overwritten).
+    """
+    from analysis.tutorials import copy_tutorials
+
+    try:
+        copied, kept = copy_tutorials(Catalog.from_env(), dest.expanduser())
+    except LookupError as exc:
+        raise StageError(str(exc)) from None
+    for path in copied:
+        click.echo(f"copied {path}")
+    for path in kept:
+        click.echo(f"kept   {path} (already there)")
+
+
 @main.group()
 def audit() -> None:
     """The append-only, hash-chained audit log."""
@@ -216,7 +269,10 @@ def audit_verify() -> None:
     path = Catalog.from_env().audit_log
     outcome = AuditLog(path).verify()
     if not outcome.ok:
-        raise ExitCode(f"{path} line {outcome.first_bad_line}: {outcome.reason}", 1)
+        line = outcome.first_bad_line
+        # a line's edit shows on the next one, whose `prev` no longer matches: name both
+        where = f"; compare lines {line - 1} and {line} with a backup" if line > 1 else ""
+        raise ExitCode(f"{path} line {line}: {outcome.reason}{where}", 1)
     click.echo(f"{path}: {outcome.records} records, chain intact")
 
 
@@ -239,6 +295,47 @@ def refresh(dry_run: bool, cores: int, config_path: Path | None, force: bool) ->
     outcome = _refresh(Catalog.from_env(), config_path, cores, dry_run, force)
     if outcome.run_id and not dry_run:
         click.echo(outcome.run_id)
+
+
+@main.command("runs")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of prose.")
+def runs_command(as_json: bool) -> None:
+    """The pipeline's runs, oldest first (results/current marked), and any step whose last
+    attempt failed, with the notebook, the cell and the error: what a night run left.
+
+    Exit 0 when no step is failing, 1 when one is (results/current is then the last good run).
+    """
+    from analysis.pipeline.step import ERROR_RECORD
+
+    catalog = Catalog.from_env()
+    current = catalog.current_results.resolve().name if catalog.current_results.exists() else None
+    runs = []
+    for record in sorted(catalog.runs.glob("*/run.json")):
+        run = json.loads(record.read_text(encoding="utf-8"))
+        steps = len(run.get("steps", []))
+        runs.append({"run_id": run["run_id"], "started": run.get("started"), "steps": steps,
+                     "current": run["run_id"] == current})  # fmt: skip
+    failed = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((catalog.pipeline / "steps").rglob(ERROR_RECORD))
+    ]
+    if as_json:
+        click.echo(json.dumps({"runs": runs, "failed": failed}))
+    else:
+        if not runs:
+            click.echo(f"No run under {catalog.runs} yet: run `nocta refresh`.")
+        for run in runs:
+            mark = "  current" if run["current"] else ""
+            click.echo(f"{run['run_id']}  {run['steps']} steps  started {run['started']}{mark}")
+        for error in failed:
+            click.echo(f"FAILED {error['step']} at {error['time']}: {error['message']}")
+        if failed:
+            click.echo(
+                f"results/current is still {current or 'not set'}; fix the cause, then rerun "
+                "`nocta refresh`."
+            )
+    if failed:
+        sys.exit(1)
 
 
 def _refresh(
@@ -370,22 +467,6 @@ def _synth_is_current(folder: Path, seed: int, scale: float, defects: float) -> 
         for name, meta in files.items()
     )
 
-
-def _register_stage_commands() -> None:
-    from analysis.portal.commands import portal
-    from analysis.report.commands import report
-    from analysis.site.commands import site
-    from analysis.transfer.commands import keys, transfer
-
-    main.add_command(keys)
-    main.add_command(transfer)
-    main.add_command(report)
-    main.add_command(site)
-    main.add_command(portal)
-    transfer.add_command(receive)  # lives here: it ties transfer to ingest
-
-
-_register_stage_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

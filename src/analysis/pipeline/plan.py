@@ -72,6 +72,11 @@ def plan_steps(config: dict, notebooks: Path, snapshots: dict) -> list[Step]:
     """The steps of one refresh, in a stable order."""
     steps = []
     for name in config["notebooks"]:
+        if not name or Path(name).name != name or name.startswith("."):
+            raise ValueError(
+                f"pipeline config: {name!r} is not a notebook of {notebooks.name}/: steps are "
+                "the notebooks directly in it (subfolders such as tutorials/ never run)"
+            )
         path = notebooks / f"{name}.ipynb"
         declared = declared_parameters(path)
         fanout = next((f for f in FANOUT if f in declared), None)

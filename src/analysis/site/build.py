@@ -11,9 +11,12 @@ process (Jinja2 pages from templates/, Pandoc for the page sources in reports/po
                                       releases, search
     docs/<document>/<lang>/           public editions of the reports (HTML + PDF)
     restricted/<lang>/, restricted/docs/<document>/<lang>/   the restricted section
+    guides/<lang>/, guides/img/       the guides for staff, administrators and partner data
+                                      stewards (docs/guides/ in the repository) and their
+                                      screenshots, readable by every portal reader
     downloads/                        published tables, CSV and XLSX, formula-safe
     assets/                           css, js, the vega bundle, county boundaries
-    pagefind/                         the search index (public pages only)
+    pagefind/                         the search index (public pages and guides only)
     data/headline.json                what the next release compares itself with
 """
 
@@ -28,6 +31,7 @@ from pathlib import Path
 import jinja2
 import pypandoc
 import vl_convert as vlc
+from markupsafe import Markup
 
 from analysis.catalog import Catalog
 from analysis.exports import formula_safe
@@ -40,6 +44,7 @@ from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 PACKAGE = Path(__file__).parent
 SUMMARY = "index.md"
 YEARS = ("latest_year", "year_from", "year_to")
+GUIDE_LINK = re.compile(r'href="((?:\.\./(?:ro|en)/)?[a-z-]+)\.md(#[^"]*)?"')
 INLINE_LOADER = re.compile(
     r"<script>\s*document\.querySelectorAll\('div\.vega'\).*?</script>", re.S
 )
@@ -54,6 +59,7 @@ NAV = [
     ("dictionary", "{lang}/dictionary.html"),
     ("downloads", "{lang}/downloads.html"),
     ("releases", "{lang}/releases.html"),
+    ("guides", "guides/{lang}/"),
     ("search", "{lang}/search.html"),
     ("restricted", "restricted/{lang}/"),
 ]
@@ -102,6 +108,8 @@ def build_site(
     (out / "data" / "headline.json").write_text(json.dumps(data.headline, indent=2) + "\n")
     for lang in content.LANGS:
         _pages(site, catalog, data, lang, files)
+        _guides(site, lang)
+    _guide_images(out)
     _search(out, data.missing)
     return data.missing
 
@@ -287,7 +295,9 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
     """A page source from reports/portal/<name>.<lang>.md (Pandoc Markdown, Jinja2 over the run)."""
     source = catalog.reports / "portal" / f"{name}.{lang}.md"
     if not source.is_file():
-        return f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+        return Markup(
+            f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+        )
     text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
         source.read_text(encoding="utf-8")
     )
@@ -295,11 +305,55 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
         markdown = text.render(run=data.run, headline=data.headline)
     except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
         data.missing.append(f"{source.name}: {exc.message}")
-        return f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+        return Markup(
+            f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
+        )
 
-    return pypandoc.convert_text(
-        markdown, "html", format="markdown", extra_args=["--shift-heading-level-by=1"]
+    return Markup(  # Pandoc's HTML from the repository's own sources, not escaped again
+        pypandoc.convert_text(
+            markdown, "html", format="markdown", extra_args=["--shift-heading-level-by=1"]
+        )
     )
+
+
+def _guides(site: Site, lang: str) -> None:
+    """docs/guides/<lang>/<name>.md -> guides/<lang>/<name>.html (the same relative layout, so
+    the guides' `../img/` pictures and links between guides work on the site as in the repo)."""
+    w = WORDS[lang]
+    other = "en" if lang == "ro" else "ro"
+    items = []
+    for key, names in content.GUIDE_NAMES.items():
+        source = content.GUIDES / lang / f"{names[lang]}.md"
+        path = f"guides/{lang}/{names[lang]}.html"
+        other_path = f"guides/{other}/{names[other]}.html"
+        if not source.is_file():
+            site.data.missing.append(f"guide {source.name}")
+            items.append(("#", w[f"guide_{key}"], w["missing"]))
+            continue
+        title, markdown = _split_title(source.read_text(encoding="utf-8"))
+        body = pypandoc.convert_text(markdown, "html", format="markdown")
+        body = GUIDE_LINK.sub(lambda m: f'href="{m[1]}.html{m[2] or ""}"', body)
+        site.page(path, "prose.html", lang, title or w[f"guide_{key}"], "guides",
+                  body=Markup(body), other_path=other_path)  # fmt: skip
+        items.append(
+            (f"{names[lang]}.html", title or w[f"guide_{key}"], f"— {w[f'guide_{key}_who']}")
+        )
+    site.page(f"guides/{lang}/index.html", "listing.html", lang, w["guides"], "guides",
+              items=items, intro=w["guides_intro"], map_spec=None)  # fmt: skip
+
+
+def _split_title(markdown: str) -> tuple[str | None, str]:
+    """The guide's `# Title` (the page's h1) and the rest."""
+    first, _, rest = markdown.partition("\n")
+    if first.startswith("# "):
+        return first[2:].strip(), rest
+    return None, markdown
+
+
+def _guide_images(out: Path) -> None:
+    images = content.GUIDES / "img"
+    if images.is_dir():
+        shutil.copytree(images, out / "guides" / "img", ignore=shutil.ignore_patterns(".*"))
 
 
 def _search(out: Path, missing: list[str]) -> None:
@@ -315,7 +369,7 @@ def _search(out: Path, missing: list[str]) -> None:
             "--site",
             str(out),
             "--glob",
-            "{ro,en,docs}/**/*.html",
+            "{ro,en,docs,guides}/**/*.html",
             "--silent",
         ],
         check=True,

@@ -80,11 +80,19 @@ def rollback(release) -> None:
 
 
 @site.command(name="list")
-def list_() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per release.")
+def list_(as_json: bool) -> None:
     """The releases, oldest first; the current one is marked."""
     from analysis.site.releases import current_release, list_releases
 
     catalog = Catalog.from_env()
     now = current_release(catalog)
-    for r in list_releases(catalog):
-        click.echo(json.dumps(r | {"current": r["release_id"] == now}))
+    releases = list_releases(catalog)
+    if not releases and not as_json:
+        click.echo(f"No release under {catalog.releases} yet: run `nocta site publish`.", err=True)
+    for r in releases:
+        if as_json:
+            click.echo(json.dumps(r | {"current": r["release_id"] == now}))
+        else:
+            mark = "current" if r["release_id"] == now else ""
+            click.echo(f"{r['release_id']}  run {r['run_id']}  built {r['built']}  {mark}".rstrip())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis.catalog import Catalog
+from analysis.catalog import PROJECT, Catalog
 from analysis.reference.counties import BY_CODE as COUNTIES
 from analysis.reference.geo import county_geojson
 from analysis.reference.markets import MARKETS
@@ -23,6 +23,12 @@ EDITIONS = ("public", "restricted")
 LANGS = ("ro", "en")
 RATES_STEP = "case_rates"
 MARKET_STEP = "market_profile"  # results/<run>/market_profile/<market>/ when the run has them
+GUIDES = PROJECT / "docs" / "guides"  # <lang>/<name>.md and img/, kept in the repository
+GUIDE_NAMES = {  # guide -> its file name in each language (the page's name on the site too)
+    "staff": {"ro": "personal", "en": "staff"},
+    "administrators": {"ro": "administratori", "en": "administrators"},
+    "data_stewards": {"ro": "furnizori", "en": "data-stewards"},
+}
 PUBLISHED_TABLES = {  # step -> tables published for download
     "case_rates": ("case_rates", "case_rates_national"),
 }

@@ -15,6 +15,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis.catalog import Catalog
 from analysis.fsutil import atomic_dir, sha256_file, switch_symlink
+from analysis.site.content import GUIDES
 
 MANIFEST = "manifest.json"
 PACKAGE = Path(__file__).parent
@@ -28,10 +29,11 @@ class Release:
     missing: tuple[str, ...] = ()
 
 
-def sources_digest(pages: Path) -> str:
-    """What a release is built from besides the run: page sources, templates, assets, version."""
+def sources_digest(*pages: Path) -> str:
+    """What a release is built from besides the run: page sources and guides, templates, assets,
+    version."""
     h = hashlib.sha256(__version__.encode())
-    for root in (pages, PACKAGE):
+    for root in (*pages, PACKAGE):
         for path in sorted(
             p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
         ):
@@ -71,7 +73,7 @@ def publish(catalog: Catalog, run_folder: Path, force: bool = False) -> Release:
 
     run_folder = Path(run_folder).resolve()
     run = json.loads((run_folder / "run.json").read_text(encoding="utf-8"))
-    digest = sources_digest(catalog.reports / "portal")
+    digest = sources_digest(catalog.reports / "portal", GUIDES)
     current = catalog.current_site / MANIFEST
     if not force and current.exists():
         manifest = json.loads(current.read_text(encoding="utf-8"))

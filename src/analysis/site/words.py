@@ -17,8 +17,10 @@ WORDS = {
         "releases": "Note de versiune",
         "search": "Căutare",
         "restricted": "Secțiune restrânsă",
-        "restricted_note": "Acces numai pentru personalul autorizat (custom:portal:restricted).",
+        "restricted_note": "SECRET DE SERVICIU: acces numai pentru personalul autorizat "
+        "(grupul portal-cleared).",
         "other_lang": "English",
+        "logout": "Ieșire",
         "latest": "Ediția curentă",
         "headline": "Cifre principale",
         "changes": "Ce s-a schimbat față de versiunea anterioară",
@@ -59,6 +61,15 @@ WORDS = {
         "restricted_ed": "Ediția restrânsă",
         "synthetic": "DATE SINTETICE — nu reprezintă date reale",
         "current": "curentă",
+        "guides": "Ghiduri",
+        "guides_intro": "Pași de urmat, cu imagini din portal: pentru personalul Ministerului "
+        "Public, pentru administratori și pentru responsabilii cu datele de la parteneri.",
+        "guide_staff": "Ghidul personalului",
+        "guide_staff_who": "procurori, grefieri, specialiști: citirea portalului",
+        "guide_administrators": "Ghidul administratorilor",
+        "guide_administrators_who": "grupuri, versiuni, chei, jurnalul de audit, rularea de noapte",
+        "guide_data_stewards": "Ghidul furnizorilor de date",
+        "guide_data_stewards_who": "partenerii: chei, trimiterea extraselor, confirmări",
     },
     "en": {
         "site": "NOCTA portal",
@@ -76,8 +87,10 @@ WORDS = {
         "releases": "Release notes",
         "search": "Search",
         "restricted": "Restricted section",
-        "restricted_note": "Cleared staff only (custom:portal:restricted).",
+        "restricted_note": "SECRET DE SERVICIU (RESTRICTED): cleared staff only "
+        "(group portal-cleared).",
         "other_lang": "Română",
+        "logout": "Log out",
         "latest": "Current edition",
         "headline": "Headline figures",
         "changes": "What changed since the previous release",
@@ -118,6 +131,15 @@ WORDS = {
         "restricted_ed": "Restricted edition",
         "synthetic": "SYNTHETIC DATA — does not describe reality",
         "current": "current",
+        "guides": "Guides",
+        "guides_intro": "Steps to follow, with pictures of the portal: for Public Ministry staff, "
+        "for administrators and for the partners' data stewards.",
+        "guide_staff": "Staff guide",
+        "guide_staff_who": "prosecutors, registrars, specialists: reading the portal",
+        "guide_administrators": "Administrators' guide",
+        "guide_administrators_who": "groups, releases, keys, the audit log, the night run",
+        "guide_data_stewards": "Data stewards' guide",
+        "guide_data_stewards_who": "partner data stewards: keys, sending extracts, receipts",
     },
 }
 HEADLINE_LABELS = {

@@ -15,6 +15,7 @@ import click
 
 from analysis.catalog import Catalog
 from analysis.transfer import names, state
+from analysis.transfer.encoding import key_id, utc_now
 from analysis.transfer.errors import Refused, TransferError
 from analysis.transfer.keys import git_checkout_of, init_partner, read_public
 from analysis.transfer.open import open_package
@@ -65,6 +66,7 @@ def keys_init(partner: str | None, out: Path | None, platform: bool, pseudonym: 
         if partner is not None:
             secret, public = init_partner(partner, out)
             _say(f"Signing key {secret} (mode 600; keep it on this machine only)")
+            _say(f"Key id {key_id(read_public(public)[0])}: the administrator reads it back.")
             _say(f"Send {public.name} to the platform's administrator, who registers it.")
             click.echo(public)
         elif platform:
@@ -140,6 +142,31 @@ def keys_revoke(partner: str, key_id: str | None) -> None:
         raise Failed(str(exc)) from None
     for entry in revoked:
         click.echo(f"revoked {entry.partner} {entry.key_id}")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per key.")
+def keys_list(as_json: bool) -> None:
+    """The registered partner keys, with their validity and whether they were revoked."""
+    try:
+        entries = Registry(state.registry(Catalog.from_env())).entries()
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    if not entries:
+        _say("No partner key is registered yet: `nocta keys register --partner ID ID.pub`.")
+    now = utc_now()
+    for entry in entries:
+        problem = entry.problem_at(now)
+        status = (
+            "active" if problem is None else "revoked" if entry.revoked
+            else "expired" if "expired" in problem else "not-yet-valid"
+        )  # fmt: skip
+        if as_json:
+            fields = ("partner", "name", "key_id", "valid_from", "valid_until", "revoked")
+            click.echo(json.dumps({k: getattr(entry, k) for k in fields} | {"status": status}))
+            continue
+        until = f"revoked {entry.revoked}" if entry.revoked else f"valid until {entry.valid_until}"
+        click.echo(f"{entry.partner:<10} {entry.key_id}  {status:<8} {until}  {entry.name}")
 
 
 @click.group("transfer")

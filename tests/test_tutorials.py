@@ -1,0 +1,265 @@
+"""The analysts' tutorials (notebooks/tutorials/): committed clean, bilingual, and every one runs
+top to bottom under Papermill on the `nocta` kernel, on the demo data, showing what it promises.
+
+The demo is `nocta demo` on the small pipeline (the thin-path helper), run once for the module;
+the tutorials then run with their own default parameters, as an analyst opens them, with
+NOCTA_HOME pointing at the demo and a fresh working folder as their current directory.
+Expected numbers are recomputed here from the snapshots, not read back from the outputs.
+"""
+
+import csv
+import os
+import re
+import string
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import altair as alt
+import nbformat
+import polars as pl
+import pytest
+import yaml
+
+from analysis.catalog import PROJECT, Catalog
+from analysis.notebook_run import NotebookFailed, declared_parameters, run_notebook
+from analysis.pipeline.inputs import SNAPSHOT_PARAMS
+from analysis.pipeline.plan import plan_steps
+from analysis.report.formatting import parse_number
+from test_thin_path import NOCTA, run_demo
+
+TUTORIALS = PROJECT / "notebooks" / "tutorials"
+NAMES = sorted(p.stem for p in TUTORIALS.glob("*.ipynb"))
+CNP_LIKE = re.compile(r"(?<!\d)\d{13}(?!\d)")
+# in an SVG, digits after a decimal point are coordinates, not identifiers
+CNP_LIKE_IN_SVG = re.compile(r"(?<![\d.,])\d{13}(?!\d)")
+NUMBER = r"-?[\d\u202f]+(?:,\d+)?"
+
+
+def test_the_series_is_numbered_one_to_seven():
+    assert [n[:3] for n in NAMES] == [f"{i:02d}_" for i in range(1, 8)], NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_clean_bilingual_with_comma_below_diacritics(name):
+    path = TUTORIALS / f"{name}.ipynb"
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "nocta"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: outputs"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith(f"# {int(name[:2])}. ")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":  # Romanian first, the English in italics after it
+            assert re.search(r"(?m)^\*\S", cell.source) or "\n*" in cell.source, cell.source[:80]
+    assert not set("şţŞŢ") & set(text), f"{name}: cedilla ş/ţ; Romanian uses comma-below ș/ț"
+    assert set("șțăî") & set(text)
+    assert not CNP_LIKE.search(text), f"{name}: a 13-digit number in the committed notebook"
+    declared_parameters(path)  # exactly one `parameters` cell of literals
+
+
+def test_tutorials_never_become_pipeline_steps(tmp_path):
+    config = yaml.safe_load((PROJECT / "pipelines" / "config.yaml").read_text(encoding="utf-8"))
+    snapshots = {source: {"snapshot_id": "s"} for source in SNAPSHOT_PARAMS}
+    steps = plan_steps(config, PROJECT / "notebooks", snapshots)
+    assert steps and all(s.notebook.parent == PROJECT / "notebooks" for s in steps)
+    for name in (f"tutorials/{NAMES[1]}", "../notebooks/case_rates", ""):
+        with pytest.raises(ValueError, match="subfolders such as tutorials/ never run"):
+            plan_steps(config | {"notebooks": [name]}, PROJECT / "notebooks", snapshots)
+
+
+def test_an_analyst_copies_the_tutorials_home_without_losing_their_edits(tmp_path):
+    dest = tmp_path / "home" / "tutoriale-nocta"
+    first = subprocess.run(
+        [NOCTA, "tutorials", "--to", str(dest)], capture_output=True, text=True, check=True
+    )
+    assert sorted(p.stem for p in dest.iterdir()) == NAMES
+    assert first.stdout.count("copied ") == len(NAMES)
+    edited = dest / f"{NAMES[0]}.ipynb"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("police_cases", "court_decisions"),
+        encoding="utf-8",
+    )
+    again = subprocess.run(
+        [NOCTA, "tutorials", "--to", str(dest)], capture_output=True, text=True, check=True
+    )
+    assert "copied " not in again.stdout and f"kept   {edited} (already there)" in again.stdout
+    assert edited.read_text(encoding="utf-8") != (TUTORIALS / edited.name).read_text("utf-8")
+
+
+def test_charts_display_as_svg_drawn_here_not_from_a_cdn():
+    import analysis.charts  # noqa: F401  (enables the renderer)
+
+    frame = pl.DataFrame({"market": ["a", "b"], "rate": [0.1234567890123456, 2.5]})
+    chart = alt.Chart(frame).mark_bar().encode(x="rate:Q", y="market:N", tooltip=["rate:Q"])
+    bundle = chart.properties(title="Rata")._repr_mimebundle_()
+    assert bundle["image/svg+xml"].startswith("<svg") and "Rata" in bundle["image/svg+xml"]
+    assert "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
+    assert bundle["text/plain"] == "<grafic / chart: Rata>"
+    assert "rate: 0,123457;" in bundle["image/svg+xml"]  # rounded as in saved specs, not a CNP
+
+
+# --- every tutorial, executed on the demo ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo's data root, then every tutorial executed on it (failures kept, per name)."""
+    root = tmp_path_factory.mktemp("tutorials")
+    home = root / "var"
+    env = os.environ | {"NOCTA_HOME": str(home)}
+    env.pop("NOCTA_KEYS", None)
+    made = run_demo(env)
+    assert made.returncode == 0, made.stderr
+    work = root / "work"
+    work.mkdir()
+
+    def execute(name: str) -> tuple[str, nbformat.NotebookNode | str]:
+        notebook = TUTORIALS / f"{name}.ipynb"
+        executed = work / f"{name}.ipynb"
+        try:
+            run_notebook(notebook, executed, declared_parameters(notebook), cwd=work)
+        except NotebookFailed as exc:
+            return name, str(exc)
+        return name, nbformat.read(executed, as_version=4)
+
+    with pytest.MonkeyPatch.context() as mp:  # the kernels inherit it, as on the hub
+        mp.setenv("NOCTA_HOME", str(home))
+        mp.delenv("NOCTA_KEYS", raising=False)
+        with ThreadPoolExecutor(2) as pool:
+            executed = dict(pool.map(execute, NAMES))
+    return Catalog(home), work, executed
+
+
+def _run(demo, stem: str) -> nbformat.NotebookNode:
+    name = next(n for n in NAMES if n[3:] == stem)
+    nb = demo[2][name]
+    assert not isinstance(nb, str), nb  # the failing cell and the executed copy to read
+    return nb
+
+
+def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    """What the reader sees as text: printed lines and results (tables, values)."""
+    parts = []
+    for out in _outputs(nb):
+        parts.append(out.get("text", ""))
+        data = out.get("data", {})
+        parts += [data.get("text/plain", ""), data.get("text/html", "")]
+    return "\n".join(parts)
+
+
+def _charts(nb: nbformat.NotebookNode) -> list[str]:
+    return [o["data"]["text/plain"] for o in _outputs(nb) if "image/svg+xml" in o.get("data", {})]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_top_to_bottom_without_an_error_or_anything_personal(demo, name):
+    nb = demo[2][name]
+    assert not isinstance(nb, str), nb
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr" and o["text"].strip()], name
+    assert not CNP_LIKE.search(_text(nb)), f"{name}: a 13-digit number in the outputs"
+    for out in outputs:
+        svg = out.get("data", {}).get("image/svg+xml", "")
+        assert not CNP_LIKE_IN_SVG.search(svg), f"{name}: a 13-digit number in a chart"
+    if name[3:] != "case_collaboration":  # the others show a plot
+        assert _charts(nb), f"{name}: no chart"
+
+
+def test_snapshot_tutorial_shows_the_current_manifest(demo):
+    catalog, _, _ = demo
+    text = _text(_run(demo, "snapshot"))
+    manifest = catalog.snapshot_manifest("police_cases")
+    assert manifest["rows_quarantined"] > 0  # the demo injects defects: reasons to show
+    assert "Contract:                 nocta.police_cases versiunea / version " in text
+    assert manifest["contract_version"] in text and manifest["snapshot_id"] in text
+    for label, key in [
+        ("Acceptate / accepted", "rows_accepted"),
+        ("În carantină", "rows_quarantined"),
+    ]:
+        shown = re.search(rf"{label}[^:]*:\s+({NUMBER})", text)
+        assert shown and parse_number(shown.group(1)) == manifest[key], label
+    assert "police_cases: de ce au fost respinse rânduri" in _charts(_run(demo, "snapshot"))[0]
+
+
+def test_linking_tutorial_finds_police_suspects_at_the_prosecution(demo):
+    catalog, _, _ = demo
+    text = _text(_run(demo, "link_persons"))
+    shown = re.search(r"persons linked across sources: (\d+)", text)
+    suspects = catalog.scan_snapshot("police_cases").select(pl.col("suspect_ids").explode())
+    defendants = catalog.scan_snapshot("prosecution_cases").select(
+        pl.col("defendant_ids").explode().alias("suspect_ids")
+    )
+    both = suspects.join(defendants, on="suspect_ids").unique().select(pl.len()).collect().item()
+    assert shown and int(shown.group(1)) == both > 0
+    assert "every id is a pseudonym" in text
+
+
+def test_county_tutorial_gives_the_rate_with_its_interval_and_a_map(demo):
+    nb = _run(demo, "county_indicator_map")
+    text = _text(nb)
+    line = re.search(
+        rf"Cluj, 2025: .*?({NUMBER}) la 100 000 .*?95 %: ({NUMBER}) – ({NUMBER})", text
+    )
+    assert line, text[:2000]
+    rate, low, high = (parse_number(g) for g in line.groups())
+    assert low <= rate <= high
+    assert "<grafic / chart: Cluj (conturat) pe harta ratelor, 2025>" in _charts(nb)
+
+
+def test_forecast_tutorial_prints_intervals_and_the_mase_against_the_naive(demo):
+    text = _text(_run(demo, "forecast"))
+    assert re.search(rf"MASE: {NUMBER} \(naivul sezonier / seasonal naive: {NUMBER}\)", text)
+    rows = re.findall(
+        rf"\): ({NUMBER}) cazuri; interval 80 %: ({NUMBER}) – ({NUMBER}); "
+        rf"interval 95 %: ({NUMBER}) – ({NUMBER})",
+        text,
+    )
+    assert len(rows) == 3, text[:2000]
+    for row in rows:
+        point, lo80, hi80, lo95, hi95 = (parse_number(v) for v in row)
+        assert lo95 <= lo80 <= point <= hi80 <= hi95
+
+
+def test_parameterised_tutorial_runs_county_profile_for_a_county_the_pipeline_skipped(demo):
+    _, work, _ = demo
+    text = _text(_run(demo, "run_parameterised"))
+    assert "has no step 'county_profile/BH'" in text  # the small pipeline ran CJ and B only
+    assert "unknown: countie" in text  # a typo is refused, not run on the defaults
+    folder = work / "nocta_lucru" / "county_profile_BH"
+    executed = nbformat.read(folder / "county_profile.ipynb", as_version=4)
+    injected = next(
+        c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
+    )
+    assert 'county = "BH"' in injected.source
+    assert (folder / "results" / "headline.json").is_file() and "Bihor, " in text
+
+
+def test_case_tutorial_leaves_a_shared_folder_a_teammate_can_read(demo):
+    catalog, work, _ = demo
+    text = _text(_run(demo, "case_collaboration"))
+    assert "not on the hub: a practice folder" in text and "/hub/spawn/case-demo" in text
+    shared = work / "nocta_lucru" / "caz_demo"
+    readme = (shared / "README.md").read_text(encoding="utf-8")
+    assert catalog.latest_snapshot("police_cases") in readme
+    table = pl.read_parquet(shared / "rezultate" / "cazuri_pe_piete_2025.parquet")
+    assert table.filter(pl.col("cases") < 10).height == 0  # small cells hidden before sharing
+
+
+def test_personal_data_tutorial_exports_a_protected_spreadsheet_safe_csv(demo):
+    _, work, _ = demo
+    text = _text(_run(demo, "personal_data"))
+    assert "'=HYPERLINK" in text and "'@SUM" in text
+    (export,) = (work / "nocta_lucru").glob("cazuri_pe_piete_*.csv")
+    with export.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    cells = [c for row in rows[1:] for c in row[1:]]
+    assert "x" in cells and all(c == "x" or int(c) >= 10 for c in cells)
+    assert all(not row[0] or row[0][0] not in "=+-@" for row in rows)
+    assert all(set(row[0]) <= set(string.ascii_letters + "_'") for row in rows)
