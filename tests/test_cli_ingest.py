@@ -87,3 +87,20 @@ def test_audit_verify_passes_then_names_the_edited_line(env, tmp_path):
     log.write_text("\n".join(lines) + "\n")
     bad = nocta(env, "audit", "verify")
     assert bad.returncode == 1 and "line 2" in bad.stderr
+
+
+def test_a_steward_checks_a_file_before_sealing_it_and_nothing_is_kept(tmp_path):
+    home = tmp_path / "steward"  # no key, no data root: a partner's own machine
+    env = os.environ | {"NOCTA_HOME": str(home)}
+    path = write(tmp_path, [row(n) for n in range(1, 40)] + [row(40, county="Ilfof")])
+    out = tmp_path / "reasons.csv"
+    checked = nocta(env, "check", "--source", "police_cases", str(path), "--reasons", str(out))
+    assert checked.returncode == 0, checked.stderr
+    assert "39 would be accepted, 1 quarantined" in checked.stderr
+    reasons = out.read_text()
+    assert '40,county:county,JUDET,Ilfof,"JUDET ""Ilfof"" is not a county (did you mean' in reasons
+    assert not home.exists()
+    too_many = write(tmp_path, [row(1), row(2, "Ilfof"), row(3, "Ilfof")])
+    refused = nocta(env, "check", "--source", "police_cases", str(too_many), "--json")
+    assert refused.returncode == 3 and "fix them before sending" in refused.stderr
+    assert json.loads(refused.stdout)["reasons"] == {"county:county": 2}

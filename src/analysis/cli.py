@@ -3,6 +3,8 @@
 import importlib
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -120,7 +122,8 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
     from analysis.ingest.run import TooManyRejected, ingest_file
 
     try:
-        result = ingest_file(Catalog.from_env(), source, file)
+        with _reading(file) as progress:
+            result = ingest_file(Catalog.from_env(), source, file, on_progress=progress)
     except TooManyRejected as exc:
         if as_json:
             click.echo(json.dumps(_ingest_json(exc.result)))
@@ -131,6 +134,65 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
         click.echo(json.dumps(_ingest_json(result)))
         return
     _print_ingest(result)
+
+
+@contextmanager
+def _reading(file: Path) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over the bytes of FILE, on a terminal only (never in --json pipes)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    columns = (f"reading {file.name}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task("read", total=file.stat().st_size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@main.command("check")
+@click.option("--source", required=True, help="Source name: one contract of data_contracts/.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--reasons",
+    "reasons_csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every broken rule, row by row, to this CSV (as the quarantine's reasons.csv).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of prose.")
+def check_command(source: str, file: Path, reasons_csv: Path | None, as_json: bool) -> None:
+    """Check FILE against its contract before sealing it: what ingest would accept.
+
+    Nothing is kept and no key is needed. Exit 0 when the platform would publish it, 3 when
+    more rows break the contract than the steward accepts, 2 when FILE cannot be read as that
+    source at all.
+    """
+    from analysis.contracts.model import ContractError
+    from analysis.ingest.decode import Unreadable
+    from analysis.ingest.run import check_file
+
+    try:
+        with _reading(file) as progress:
+            result = check_file(source, file, reasons_csv, on_progress=progress)
+    except (Unreadable, ContractError) as exc:
+        raise ExitCode(str(exc), 2) from None
+    if as_json:
+        keys = ("source", "rows_read", "rows_accepted", "rows_quarantined", "reasons")
+        click.echo(json.dumps({k: getattr(result, k) for k in keys} | {"ok": result.published}))
+    else:
+        console.print(
+            f"{result.source}: {result.rows_read:,} rows, {result.rows_accepted:,} would be "
+            f"accepted, {result.rows_quarantined:,} quarantined"
+        )
+        for rule, count in result.reasons.items():
+            console.print(f"  {rule}: {count:,}")
+        if reasons_csv and result.rows_quarantined:
+            console.print(f"every reason, row by row: {reasons_csv}")
+    if not result.published:
+        raise ExitCode(
+            f"{file.name}: {result.rows_quarantined:,} of {result.rows_read:,} rows break the "
+            "contract, more than the platform accepts: fix them before sending",
+            3,
+        )
 
 
 def _ingest_json(result) -> dict:

@@ -70,8 +70,9 @@ def explain(
         shown = MASK if identifying else value
         if rule.startswith("_row:"):
             text = value
-        elif rule in descriptions:
-            text = f"{header} {descriptions[rule]}"
+        elif rule in descriptions:  # a cross-field rule, in the contract's words
+            said = descriptions[rule]
+            text = said if said.startswith(header) else f"{header}: {said}"
         elif identifying:
             text = f"{header}: {_describe(field, kind, value or '')}"
         else:

@@ -20,6 +20,7 @@ from analysis.audit import AuditLog
 from analysis.catalog import Catalog
 from analysis.contracts.model import Contract, load_contract
 from analysis.contracts.schema import Validator
+from analysis.exports import formula_safe
 from analysis.fsutil import sha256_file
 from analysis.ingest.crossref import reference_warnings
 from analysis.ingest.decode import (
@@ -33,7 +34,7 @@ from analysis.ingest.decode import (
 from analysis.ingest.layouts import read_eurostat, read_tempo
 from analysis.ingest.messages import explain
 from analysis.ingest.normalise import Pseudonymiser, normalise
-from analysis.ingest.pseudonymise import PseudonymKey, load_key
+from analysis.ingest.pseudonymise import load_key
 from analysis.ingest.snapshot import (
     IngestResult,
     QuarantineWriter,
@@ -115,47 +116,72 @@ def _batches(opened: PartnerFile, path: Path) -> Iterator[Batch]:
 
 
 def _stream(
-    catalog: Catalog,
     contract: Contract,
     path: Path,
     result: IngestResult,
-    key: PseudonymKey | None,
     today: dt.date,
     block_bytes: int,
+    on_batch: Callable[[Checked], None],
     on_progress: Callable[[int, int], None] | None,
-) -> tuple[SnapshotWriter, QuarantineWriter]:
+) -> None:
+    """Check every batch of the file in order, counting into `result`; `on_batch` keeps them."""
     try:
         opened = open_source(contract, path, block_bytes)
     except Unreadable as exc:
         raise Unreadable(f"{path.name} {exc}") from None
     validator = Validator(contract, today)
-    snapshot = SnapshotWriter(catalog, contract.source, result.snapshot_id)
-    quarantine = QuarantineWriter(catalog, contract.source, result.snapshot_id)
     size = path.stat().st_size
-    names = Pseudonymiser(key) if key else None
     reasons: dict[str, int] = {}
-    try:
-        for batch in _batches(opened, path):
-            checked = check(validator, batch)
-            result.rows_read += batch.frame.height
-            result.rows_accepted += checked.accepted.height
-            result.rows_quarantined += checked.rejected.height
-            for rule, n in checked.reasons.group_by("rule").len().iter_rows():
-                reasons[rule] = reasons.get(rule, 0) + n
-            rows = checked.rejected.with_columns(row=pl.col(INDEX) + 1).drop(INDEX)
-            quarantine.write(checked.reasons, rows.select("row", pl.exclude("row")))
-            snapshot.write(partial(normalise, checked.accepted, contract, names))
-            if on_progress:
-                on_progress(min(opened.bytes_read or size, size), size)
-        if result.rows_read == 0:
-            raise Unreadable(f"{path.name} has a header but no data rows")
-    except BaseException:
-        snapshot.discard()
-        quarantine.discard()
-        raise
+    for batch in _batches(opened, path):
+        checked = check(validator, batch)
+        result.rows_read += batch.frame.height
+        result.rows_accepted += checked.accepted.height
+        result.rows_quarantined += checked.rejected.height
+        for rule, n in checked.reasons.group_by("rule").len().iter_rows():
+            reasons[rule] = reasons.get(rule, 0) + n
+        on_batch(checked)
+        if on_progress:
+            on_progress(min(opened.bytes_read or size, size), size)
+    if result.rows_read == 0:
+        raise Unreadable(f"{path.name} has a header but no data rows")
     result.reasons = dict(sorted(reasons.items()))
     result.read_as = opened.read_as
-    return snapshot, quarantine
+
+
+def _raw_rows(checked: Checked) -> pl.DataFrame:
+    rows = checked.rejected.with_columns(row=pl.col(INDEX) + 1).drop(INDEX)
+    return rows.select("row", pl.exclude("row"))
+
+
+def check_file(
+    source: str,
+    path: Path,
+    reasons_csv: Path | None = None,
+    today: dt.date | None = None,
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestResult:
+    """Every rule of the contract on `path`, nothing kept: what ingest would accept, before the
+    file is sealed and sent. Needs no key and no data root. The reasons, as quarantine writes
+    them (identifiers masked, spreadsheet-safe), go to `reasons_csv` when given."""
+    contract = load_contract(source)
+    result = IngestResult(source, path.name, sha256_file(path), 0, 0, 0, snapshot_id="")
+    result.contract_id, result.contract_version = contract.contract_id, contract.version
+    out = reasons_csv.open("wb") if reasons_csv else None
+    try:
+
+        def keep(checked: Checked) -> None:
+            if out and checked.reasons.height:
+                formula_safe(checked.reasons).write_csv(out, include_header=out.tell() == 0)
+
+        _stream(contract, path, result, today or dt.date.today(), block_bytes, keep, on_progress)
+    finally:
+        if out:
+            out.close()
+    if result.rows_quarantined / result.rows_read > contract.max_reject_ratio:
+        result.published = False
+    return result
 
 
 def ingest_file(
@@ -192,9 +218,20 @@ def ingest_file(
         contract_version=contract.version,
         key_version=key.version if key else None,
     )
-    snapshot, quarantine = _stream(
-        catalog, contract, path, result, key, today or dt.date.today(), block_bytes, on_progress
-    )
+    names = Pseudonymiser(key) if key else None
+    snapshot = SnapshotWriter(catalog, source, result.snapshot_id)
+    quarantine = QuarantineWriter(catalog, source, result.snapshot_id)
+
+    def keep(checked: Checked) -> None:
+        quarantine.write(checked.reasons, _raw_rows(checked))
+        snapshot.write(partial(normalise, checked.accepted, contract, names))
+
+    try:
+        _stream(contract, path, result, today or dt.date.today(), block_bytes, keep, on_progress)
+    except BaseException:
+        snapshot.discard()
+        quarantine.discard()
+        raise
     assert result.rows_read == result.rows_accepted + result.rows_quarantined
     audit = AuditLog(catalog.audit_log)
     ratio = result.rows_quarantined / result.rows_read
