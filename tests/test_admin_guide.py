@@ -36,7 +36,7 @@ ADMIN_STEPS = {
     "platform-keys", "rotate-keys", "register-partner", "revoke-partner", "audit-verify",
     "night-run-status", "night-run-fix", "night-run-rerun",
 }  # fmt: skip
-STEWARD_STEPS = {"steward-keys", "seal", "verify-receipt"}
+STEWARD_STEPS = {"steward-keys", "check", "seal", "verify-receipt"}
 
 
 def steps(path: Path) -> dict[str, str]:
@@ -108,7 +108,11 @@ def demo(tmp_path_factory):
 
 
 def seal(demo: Demo, name: str, platform_pub: Path) -> Path:
-    """The data steward's seal step, with the platform.pub the partner holds at that time."""
+    """The data steward's check and seal steps, with the platform.pub the partner holds at that
+    time (the demo extract has 1% defective rows: the platform would accept it)."""
+    checked = demo.run("check")
+    assert checked.returncode == 0, checked.stderr
+    assert "would be accepted" in checked.stderr and (demo.work / "reasons.csv").stat().st_size
     shutil.copy(platform_pub, demo.work / "platform.pub")
     sealed = demo.run("seal")
     assert sealed.returncode == 0, sealed.stderr

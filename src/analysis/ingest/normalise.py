@@ -21,18 +21,20 @@ class Pseudonymiser:
 
     def __init__(self, key: PseudonymKey) -> None:
         self.key = key
-        self._cnps = pl.Series("cnp", [], dtype=pl.String)
-        self._pseudonyms = pl.Series("pseudonym", [], dtype=pl.String)
+        self._known = pl.DataFrame(schema={"cnp": pl.String, "pseudonym": pl.String})
 
     def table(self, cnps: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """CNPs and their pseudonyms, aligned: every non-empty CNP of `cnps` is among them."""
+        """The distinct non-empty CNPs of `cnps` and their pseudonyms, aligned."""
         distinct = cnps.drop_nulls().unique()
-        new = distinct.filter((distinct != "") & ~distinct.is_in(self._cnps.implode()))
+        distinct = distinct.filter(distinct != "").to_frame("cnp")
+        found = distinct.join(self._known, on="cnp", how="left")
+        new = found.filter(pl.col("pseudonym").is_null())["cnp"]
         if new.len():
-            made = pl.Series(self.key.pseudonyms(new.to_list()), dtype=pl.String)
-            self._cnps.append(new)
-            self._pseudonyms.append(made)
-        return self._cnps, self._pseudonyms
+            made = pl.Series("pseudonym", self.key.pseudonyms(new.to_list()), dtype=pl.String)
+            fresh = pl.DataFrame([new, made])
+            self._known.vstack(fresh, in_place=True)
+            found = pl.concat([found.filter(pl.col("pseudonym").is_not_null()), fresh])
+        return found["cnp"], found["pseudonym"]
 
 
 def _identifier_columns(frame: pl.DataFrame, f: Field, names: Pseudonymiser) -> list[pl.Expr]:
