@@ -32,7 +32,7 @@ class Protected:
     """A table ready to publish: `table` has nulls where cells are hidden."""
 
     table: pl.DataFrame
-    suppressed: pl.DataFrame  # same shape; True where hidden (label column kept as is)
+    suppressed: pl.DataFrame  # same shape; True where hidden (labels never: all False there)
     primary: int
     secondary: int
 
