@@ -27,14 +27,14 @@ BARE_READ = (
     "import polars as pl, sys\n"
     "pl.read_csv(sys.argv[1], separator=';', encoding=sys.argv[2], infer_schema=False)\n"
 )
-# the police extract twice, the copy's case numbers made unique: a ~240 MB file for streaming
+# the police extract twice, the copy's case numbers made unique (year 20xx -> 30xx): ~240 MB
 DOUBLE = (
     "import sys\n"
     "src, out = sys.argv[1:]\n"
     "with open(src, 'rb') as f, open(out, 'wb') as o:\n"
     "    header = f.readline(); body = f.read()\n"
     "    o.write(header + body)\n"
-    "    o.write(b'\\n'.join(b'99999' + line if line else line for line in body.split(b'\\n')))\n"
+    "    o.write(body.replace(b'/P/20', b'/P/30'))\n"
 )
 
 
