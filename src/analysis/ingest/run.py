@@ -16,11 +16,13 @@ from functools import partial
 from pathlib import Path
 
 import polars as pl
+import polars.selectors as cs
 
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
 from analysis.contracts.model import Contract, load_contract
 from analysis.contracts.schema import Validator
+from analysis.contracts.typed import TYPED
 from analysis.exports import formula_safe
 from analysis.fsutil import sha256_file
 from analysis.ingest.crossref import reference_warnings
@@ -62,7 +64,7 @@ class TooManyRejected(RuntimeError):
 
 @dataclass(frozen=True)
 class Checked:
-    accepted: pl.DataFrame  # the accepted rows: raw strings, typed columns (with INDEX)
+    accepted: pl.DataFrame  # the accepted rows' typed columns (with INDEX)
     rejected: pl.DataFrame  # raw strings of the rejected rows (with INDEX)
     reasons: pl.DataFrame  # row (1-based), rule, column, value (masked), message
 
@@ -92,9 +94,10 @@ def check(validator: Validator, batch: Batch, prepared: pl.DataFrame | None = No
     reasons = explain(pl.concat([found, batch.row_problems]), contract, descriptions)
     bad = pl.col(INDEX).is_in(reasons["index"].unique().implode())
     reasons = reasons.with_columns(row=pl.col("index") + 1).rename({"header": "column"})
+    typed = frame.select(INDEX, cs.starts_with(TYPED))  # what the snapshot is made from
     return Checked(
-        accepted=frame.filter(~bad),
-        rejected=batch.frame.filter(bad),
+        accepted=typed.filter(~bad) if reasons.height else typed,
+        rejected=batch.frame.filter(bad) if reasons.height else batch.frame.clear(),
         reasons=reasons.select("row", "rule", "column", "value", "message"),
     )
 
