@@ -156,6 +156,19 @@ def test_reingesting_an_identical_file_is_a_no_op(catalog, tmp_path):
     assert len(list((catalog.curated / "police_cases").iterdir())) == 1
 
 
+def test_sending_the_good_file_again_after_a_bad_one_makes_it_current(catalog, tmp_path):
+    good = police_file(tmp_path, [valid_row(n) for n in range(1, 30)], "good.csv")
+    bad = police_file(tmp_path, [valid_row(n) for n in range(1, 5)], "bad.csv")  # cut short
+    first = ingest_file(catalog, "police_cases", good, today=TODAY)
+    ingest_file(catalog, "police_cases", bad, today=TODAY)
+    assert pl.read_parquet(catalog.snapshot_data("police_cases")).height == 4
+    again = ingest_file(catalog, "police_cases", good, today=TODAY)
+    assert not again.reused and again.snapshot_id != first.snapshot_id
+    assert catalog.latest_snapshot("police_cases") == again.snapshot_id
+    assert pl.read_parquet(catalog.snapshot_data("police_cases")).height == 29
+    assert len(list((catalog.curated / "police_cases").iterdir())) == 3  # none changed
+
+
 def test_ingest_without_a_key_says_how_to_create_one(catalog, tmp_path):
     (catalog.keys / KEY_FILE).unlink()
     with pytest.raises(MissingKey, match="nocta keys init --pseudonym"):

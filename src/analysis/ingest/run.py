@@ -220,12 +220,15 @@ def ingest_file(
     """Validate, quarantine, pseudonymise and snapshot one extract of `source`.
 
     Raises Unreadable (exit 2), TooManyRejected (exit 3), MissingKey, ContractError.
-    `on_progress(bytes_done, bytes_total)` follows a long file.
+    `on_progress(bytes_done, bytes_total)` follows a long file. The file of the current
+    snapshot again is a no-op that says so.
     """
     contract = load_contract(source)
     digest = sha256_file(path)
     existing = find_snapshot_of(catalog, source, digest, contract.version)
-    if existing:
+    # a no-op only while that snapshot is current: sent again after a bad extract, the same
+    # file becomes current again (as a new snapshot: published ones never change)
+    if existing and existing["snapshot_id"] == catalog.latest_snapshot(source):
         known = IngestResult.__dataclass_fields__
         return IngestResult(**{k: v for k, v in existing.items() if k in known}, reused=True)
     identifiers = any(f.pii == "direct_identifier" for f in contract.fields)
