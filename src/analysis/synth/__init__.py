@@ -52,6 +52,7 @@ import numpy as np
 import polars as pl
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from analysis.fsutil import sha256_file
 from analysis.reference.files import reference_file
 from analysis.synth import writers
 from analysis.synth.customs import DATE_COLUMNS, NUMBER_COLUMNS
@@ -149,7 +150,7 @@ def generate(
         rows["defects"] = truth.height
         summary = SynthSummary(
             out, seed, scale, defects, rows, paths,
-            sha256={k: writers.sha256(p) for k, p in paths.items()},
+            sha256={k: sha256_file(p) for k, p in paths.items()},
             n_defects=truth.height,
             defects_by_file={k: int((truth["file"] == FILES[k]).sum()) for k in extracts},
             planted=planted,

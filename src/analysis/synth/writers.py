@@ -8,7 +8,6 @@ same sha256 for every file.
 """
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -34,14 +33,6 @@ def atomic(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _nulls_for_empty(frame: pl.DataFrame) -> pl.DataFrame:

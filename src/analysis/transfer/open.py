@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
+from analysis.fsutil import fsync_dir
 from analysis.transfer import state
 from analysis.transfer.encoding import format_time, utc_now
 from analysis.transfer.errors import Refused, TransferError
@@ -118,7 +119,7 @@ def _land(
         f.seek(len(MAGIC))
         for entry in manifest.files:
             _decrypt_file(f, staging / entry.name, manifest, entry.index, verified.content_key)
-        _fsync(staging)
+        fsync_dir(staging)
         staging.chmod(0o750)
         target = catalog.landing / manifest.source / manifest.transfer_id
         moved = False
@@ -130,7 +131,7 @@ def _land(
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
                 os.rename(staging, target)
                 moved = True
-                _fsync(target.parent)
+                fsync_dir(target.parent)
                 _audit(
                     catalog,
                     manifest,
@@ -263,11 +264,3 @@ def _sweep(staging_root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
         except PermissionError:
             pass  # alive, another user's
-
-
-def _fsync(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

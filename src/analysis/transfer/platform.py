@@ -22,6 +22,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.public import PrivateKey, PublicKey
 from nacl.signing import SigningKey, VerifyKey
 
+from analysis.fsutil import fsync_dir
 from analysis.transfer.encoding import canonical_json, format_time, key_id, utc_now
 from analysis.transfer.errors import TransferError
 from analysis.transfer.keys import RECEIVE_SECRET, SIGNING_SECRET, read_private, write_private
@@ -78,7 +79,7 @@ def rotate_platform(folder: Path) -> Path:
     if _path(folder, "next").exists():
         os.replace(_path(folder, "next"), _path(folder, "current"))
     os.replace(fresh, _path(folder, "next"))
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return write_bundle(folder)
 
 
@@ -145,11 +146,3 @@ def read_bundle(path: Path) -> PlatformBundle:
     if not receive:
         raise TransferError(f"{path}: the bundle lists no receive keys")
     return PlatformBundle(bundle["platform"], verify_key, receive)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
