@@ -68,10 +68,10 @@ class Validator:
         """Built (and pandera imported, ~0.5 s) only when some row fails a rule."""
         return contract_schema(self.contract, self.rules)
 
-    def prepare(self, raw: pl.DataFrame) -> pl.DataFrame:
+    def evaluate(self, raw: pl.DataFrame) -> pl.DataFrame:
         """`raw` plus its typed columns and one boolean column per rule, all rules in one
-        parallel pass (polars shares the parsing between rules there). Depends on this batch
-        only, so batches can be prepared concurrently; `finish` them in file order."""
+        parallel pass (polars shares the parsing between rules there); call it on the batches
+        in file order (uniqueness counts the earlier ones)."""
         frame = with_typed(self.contract, raw).lazy()
         outcomes = [r.ok.alias(OK + r.rule_id) for r in self.rules if r.ok is not None]
         keys = [r.key.alias(_KEY + r.rule_id) for r in self.rules if r.key is not None]
@@ -81,17 +81,9 @@ class Validator:
             for r in self.rules
             if r.frame_check is not None
         ]
-        return checked.with_columns(listed)
-
-    def finish(self, prepared: pl.DataFrame) -> pl.DataFrame:
-        """A prepared batch with the uniqueness rules judged against the earlier batches."""
-        return prepared.with_columns(self._repeats(prepared)).drop(
-            [c for c in prepared.columns if c.startswith(_KEY)]
+        return checked.with_columns(listed + self._repeats(checked)).drop(
+            [c for c in checked.columns if c.startswith(_KEY)]
         )
-
-    def evaluate(self, raw: pl.DataFrame) -> pl.DataFrame:
-        """`prepare` then `finish`: every rule on the next batch of the file."""
-        return self.finish(self.prepare(raw))
 
     def _repeats(self, checked: pl.DataFrame) -> list[pl.Series]:
         """Uniqueness outcomes that also count the values of the earlier batches (kept in a

@@ -8,9 +8,8 @@ Ingesting the same file twice reuses its snapshot and says so.
 """
 
 import datetime as dt
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -81,12 +80,9 @@ def open_source(contract: Contract, path: Path, block_bytes: int = BLOCK_BYTES) 
     return opened
 
 
-def check(validator: Validator, batch: Batch, prepared: pl.DataFrame | None = None) -> Checked:
-    """Every rule on one batch: accepted rows, rejected rows and the reasons, in file order
-    (`prepared`: the batch already through `Validator.prepare`)."""
-    if prepared is None:
-        prepared = validator.prepare(batch.frame)
-    frame = validator.finish(prepared)
+def check(validator: Validator, batch: Batch) -> Checked:
+    """Every rule on one batch: accepted rows, rejected rows and the reasons, in file order."""
+    frame = validator.evaluate(batch.frame)
     start = batch.frame[INDEX][0] if batch.frame.height else 0
     found = validator.failures(frame).with_columns(pl.col("index") + start)
     contract = validator.contract
@@ -122,23 +118,6 @@ def _batches(opened: PartnerFile, path: Path) -> Iterator[Batch]:
             yield batch
 
 
-def _prepared(
-    validator: Validator, batches: Iterator[Batch]
-) -> Iterator[tuple[Batch, pl.DataFrame]]:
-    """Batches with their rules evaluated two at a time, in threads (polars releases the GIL,
-    and one batch's work barely uses both cores), given back in file order."""
-    with ThreadPoolExecutor(2, thread_name_prefix="nocta-check") as pool:
-        ahead: deque[tuple[Batch, Future]] = deque()
-        for batch in batches:
-            ahead.append((batch, pool.submit(validator.prepare, batch.frame)))
-            if len(ahead) == 2:
-                done, future = ahead.popleft()
-                yield done, future.result()
-        while ahead:
-            done, future = ahead.popleft()
-            yield done, future.result()
-
-
 def _stream(
     contract: Contract,
     path: Path,
@@ -156,8 +135,8 @@ def _stream(
     validator = Validator(contract, today)
     size = path.stat().st_size
     reasons: dict[str, int] = {}
-    for batch, prepared in _prepared(validator, _batches(opened, path)):
-        checked = check(validator, batch, prepared)
+    for batch in _batches(opened, path):
+        checked = check(validator, batch)
         result.rows_read += batch.frame.height
         result.rows_accepted += checked.accepted.height
         result.rows_quarantined += checked.rejected.height
