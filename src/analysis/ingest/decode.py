@@ -146,15 +146,9 @@ class _Text:
 
 def _fields_per_record(data: bytes, separator: str) -> list[int]:
     """Fields in each record of a block (a blank line is a record of one empty field), read
-    by the csv module: for the rare block where a quoted field spans lines."""
+    by the csv module: for a block where a quoted field spans lines, and for ragged lines."""
     text = io.StringIO(data.decode("utf-8"), newline="")
     return [max(len(r), 1) for r in csv.reader(text, delimiter=separator)]
-
-
-def _line_fields(line: bytes, separator: str) -> int:
-    """Fields in one raw line (a blank line is one empty field)."""
-    text = line.decode("utf-8", errors="replace").rstrip("\r")
-    return max(len(next(csv.reader([text], delimiter=separator), [])), 1)
 
 
 def _problem(index: int, n: int, width: int) -> tuple:
@@ -221,7 +215,8 @@ def _parse_block(
         return frame, []
     frame = frame.with_columns(pl.all().replace(_MARK, ""))  # a short record's marker
     lines = data.split(b"\n")
-    return frame, [_problem(start + i, _line_fields(lines[i], separator), width) for i in bad]
+    counts = [_fields_per_record(lines[i] + b"\n", separator)[0] for i in bad]
+    return frame, [_problem(start + i, n, width) for i, n in zip(bad, counts, strict=True)]
 
 
 def _csv_batch(
