@@ -295,9 +295,7 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
     """A page source from reports/portal/<name>.<lang>.md (Pandoc Markdown, Jinja2 over the run)."""
     source = catalog.reports / "portal" / f"{name}.{lang}.md"
     if not source.is_file():
-        return Markup(
-            f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
-        )
+        return _missing(lang, source.name)
     text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
         source.read_text(encoding="utf-8")
     )
@@ -305,15 +303,18 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
         markdown = text.render(run=data.run, headline=data.headline)
     except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
         data.missing.append(f"{source.name}: {exc.message}")
-        return Markup(
-            f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {source.name}</p>'
-        )
+        return _missing(lang, source.name)
 
     return Markup(  # Pandoc's HTML from the repository's own sources, not escaped again
         pypandoc.convert_text(
             markdown, "html", format="markdown", extra_args=["--shift-heading-level-by=1"]
         )
     )
+
+
+def _missing(lang: str, name: str) -> Markup:
+    """What a page shows where its source or a number it cites is missing."""
+    return Markup(f'<p class="missing" role="status">{WORDS[lang]["missing"]}: {name}</p>')
 
 
 def _guides(site: Site, lang: str) -> None:
