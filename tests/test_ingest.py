@@ -8,6 +8,7 @@ import datetime as dt
 import hmac
 import json
 import stat
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -264,6 +265,19 @@ def test_audit_log_records_collection_and_detects_an_edit(catalog, tmp_path):
     lines.pop(1)
     catalog.audit_log.write_text("\n".join(lines) + "\n")
     assert log.verify().first_bad_line == 2
+
+
+def test_a_long_audit_log_still_chains_each_append_to_the_last_record(tmp_path, monkeypatch):
+    # appends read the log backwards from its end: records longer than the read-back step and a
+    # log of many steps must chain exactly as a whole-file read would
+    import analysis.audit as audit
+
+    monkeypatch.setattr(audit, "_last_line", partial(audit._last_line, step=64))
+    log = AuditLog(tmp_path / "audit" / "log.jsonl")
+    for n in range(40):
+        log.append("consultation", f"page-{n}", "served", "test", note="ș" * (n % 7) * 30)
+    checked = log.verify()
+    assert checked.ok and checked.records == 40
 
 
 @settings(

@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 OPERATIONS = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure")
 GENESIS = "0" * 64
@@ -21,6 +22,24 @@ GENESIS = "0" * 64
 
 def _digest(line: str) -> str:
     return hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def _last_line(f: BinaryIO, step: int = 1 << 16) -> str | None:
+    """The last non-blank line, read backwards from the end: an append costs the same on a log
+    of ten records or of millions (the portal appends one per page a reader consults)."""
+    pos = f.seek(0, os.SEEK_END)
+    tail = b""
+    while pos > 0:
+        size = min(step, pos)
+        pos -= size
+        f.seek(pos)
+        tail = f.read(size) + tail
+        body = tail.rstrip()
+        start = body.rfind(b"\n")
+        if body and (start >= 0 or pos == 0):
+            end = tail.find(b"\n", len(body))
+            return tail[start + 1 : end if end >= 0 else len(tail)].decode("utf-8")
+    return None
 
 
 @dataclass(frozen=True)
@@ -53,13 +72,9 @@ class AuditLog:
             raise ValueError(f"unknown audit operation {operation!r}; one of {known}")
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
-        with os.fdopen(fd, "r+", encoding="utf-8") as f:
+        with os.fdopen(fd, "r+b") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
-            f.seek(0)
-            last = None
-            for line in f:
-                if line.strip():
-                    last = line.rstrip("\n")
+            last = _last_line(f)
             record = {
                 "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
                 "actor": actor or os.environ.get("NOCTA_ACTOR") or getpass.getuser(),
@@ -71,7 +86,7 @@ class AuditLog:
                 "details": details,
                 "prev": _digest(last) if last else GENESIS,
             }
-            f.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            f.write((json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode())
             f.flush()
             os.fsync(f.fileno())
         return record
