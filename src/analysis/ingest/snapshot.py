@@ -134,9 +134,13 @@ class SnapshotWriter:
             return
         if self._schema is None:
             self._schema = frame.schema
-        table = frame.cast(dict(self._schema)).to_arrow(compat_level=pl.CompatLevel.oldest())
+        # string views straight to Parquet: no copy into Arrow's older string layout (readers
+        # still get plain strings: Parquet has one byte-array type)
+        table = frame.cast(dict(self._schema)).to_arrow(compat_level=pl.CompatLevel.newest())
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.data, table.schema, compression="zstd")
+            self._writer = pq.ParquetWriter(
+                self.data, table.schema, compression="zstd", store_schema=False
+            )
         self._writer.write_table(table)
 
     def close(self) -> None:
