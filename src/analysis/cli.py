@@ -14,6 +14,7 @@ from rich.console import Console
 from analysis import __version__
 from analysis.catalog import Catalog
 from analysis.fsutil import sha256_file
+from analysis.ingest.memory import keep_freed_memory
 
 console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 
@@ -116,6 +117,7 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
     the contract than its steward accepts (nothing published), 2 when FILE cannot be read as
     that source at all.
     """
+    keep_freed_memory()  # before polars loads
     from analysis.contracts.model import ContractError
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.pseudonymise import MissingKey
@@ -166,6 +168,7 @@ def check_command(source: str, file: Path, reasons_csv: Path | None, as_json: bo
     more rows break the contract than the steward accepts, 2 when FILE cannot be read as that
     source at all.
     """
+    keep_freed_memory()  # before polars loads
     from analysis.contracts.model import ContractError
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.run import check_file
@@ -235,6 +238,7 @@ def receive(inbox: Path | None) -> None:
     landed file is ingested as the source its package names. Exit 4 if any package was
     refused, 3 if any extract was rejected by its contract, else 0.
     """
+    keep_freed_memory()
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.run import TooManyRejected, ingest_file
     from analysis.transfer import TransferError, receive_inbox
