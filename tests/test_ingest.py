@@ -212,6 +212,23 @@ def test_awkward_but_legal_csv_loses_nothing(catalog, tmp_path):
     assert "8003/P/2024" in reasons
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "mixed"])
+def test_unix_windows_and_mixed_line_ends_read_the_same(catalog, tmp_path, ending):
+    rows = [valid_row(n) for n in range(1, 60)]
+    rows[10] = rows[10].rsplit(";", 2)[0]  # two fields short
+    rows[20] += ";extra"  # one field too many
+    ends = ["\r\n" if ending == "mixed" and n % 3 else ending for n in range(len(rows) + 1)]
+    ends = ["\n" if e == "mixed" else e for e in ends]
+    text = "".join(line + end for line, end in zip([HEADER, *rows], ends, strict=True))
+    path = tmp_path / "police.csv"
+    path.write_bytes(text.encode("cp1250"))
+    result = ingest_file(catalog, "police_cases", path, today=TODAY)
+    assert (result.rows_read, result.rows_quarantined) == (59, 2)
+    assert quarantined(catalog, result) == {(11, "_row:fields"), (21, "_row:fields")}
+    snap = pl.read_parquet(catalog.snapshot_data("police_cases"))
+    assert not snap["notes"].str.contains("\r").any()  # no line end left inside a value
+
+
 def test_a_streamed_file_reads_the_same_in_small_blocks(catalog, tmp_path):
     """Records split across blocks, a quoted newline at a block's edge, a key repeated blocks
     later and a Windows-1250 letter first seen late: the same outcome as one block."""

@@ -204,9 +204,11 @@ def _parse_block(
             raise RuntimeError(f"record count mismatch in block at record {start + 1}")
         bad = (counts != width).arg_true().to_list()
         return frame, [_problem(start + i, counts[i], width) for i in bad]
-    ending = b"\r\n" if data.count(b"\r\n") == data.count(b"\n") else b"\n"  # one pass
-    if ending == b"\n":
-        data = data.replace(b"\r\n", b"\n")
+    ending = b"\n"
+    if b"\r" in data:  # Windows line ends: all of them, or mixed (made \n)
+        ending = b"\r\n" if data.count(b"\r\n") == data.count(b"\n") else b"\n"
+        if ending == b"\n":
+            data = data.replace(b"\r\n", b"\n")
     marked = data.replace(ending, f"{separator}{_MARK}".encode() + ending)
     frame = _read_block(marked, [*names, _MARK], separator)
     bad = (frame[_MARK] != _MARK).arg_true().to_list()
