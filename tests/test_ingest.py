@@ -217,8 +217,8 @@ def test_unix_windows_and_mixed_line_ends_read_the_same(catalog, tmp_path, endin
     rows = [valid_row(n) for n in range(1, 60)]
     rows[10] = rows[10].rsplit(";", 2)[0]  # two fields short
     rows[20] += ";extra"  # one field too many
-    ends = ["\r\n" if ending == "mixed" and n % 3 else ending for n in range(len(rows) + 1)]
-    ends = ["\n" if e == "mixed" else e for e in ends]
+    mixed = ending == "mixed"
+    ends = [("\r\n" if n % 3 else "\n") if mixed else ending for n in range(len(rows) + 1)]
     text = "".join(line + end for line, end in zip([HEADER, *rows], ends, strict=True))
     path = tmp_path / "police.csv"
     path.write_bytes(text.encode("cp1250"))
