@@ -297,6 +297,18 @@ def test_a_long_audit_log_still_chains_each_append_to_the_last_record(tmp_path, 
     assert checked.ok and checked.records == 40
 
 
+def test_an_append_chains_to_a_log_whose_lines_end_in_crlf(tmp_path):
+    # verify reads \r\n as a line end; the append must hash the last record the same way
+    log = AuditLog(tmp_path / "log.jsonl")
+    for n in range(3):
+        log.append("consultation", f"page-{n}", "served", "test")
+    log.path.write_bytes(log.path.read_bytes().replace(b"\n", b"\r\n"))
+    assert log.verify().ok
+    log.append("consultation", "page-3", "served", "test")
+    checked = log.verify()
+    assert checked.ok and checked.records == 4
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

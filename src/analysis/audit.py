@@ -26,7 +26,8 @@ def _digest(line: str) -> str:
 
 def _last_line(f: BinaryIO, step: int = 1 << 16) -> str | None:
     """The last non-blank line, read backwards from the end: an append costs the same on a log
-    of ten records or of millions (the portal appends one per page a reader consults)."""
+    of ten records or of millions (the portal appends one per page a reader consults). A line
+    ends at \n or \r\n, as `verify` reads it (a log saved by a Windows editor still chains)."""
     pos = f.seek(0, os.SEEK_END)
     tail = b""
     while pos > 0:
@@ -38,7 +39,8 @@ def _last_line(f: BinaryIO, step: int = 1 << 16) -> str | None:
         start = body.rfind(b"\n")
         if body and (start >= 0 or pos == 0):
             end = tail.find(b"\n", len(body))
-            return tail[start + 1 : end if end >= 0 else len(tail)].decode("utf-8")
+            line = tail[start + 1 : end if end >= 0 else len(tail)]
+            return line.removesuffix(b"\r").decode("utf-8")
     return None
 
 
