@@ -79,6 +79,10 @@ def make_run(home: Path) -> Path:
                     "market": ["drugs_cocaine", "human_trafficking"],
                     "market_name": ["trafic de cocaină", "trafic de persoane"],
                     "score": [81.0, 64.0],
+                    "prevalence_level": [3, 2],
+                    "trend_level": [2, 3],
+                    "group_level": [3, 2],
+                    "harm_level": [3, 3],
                     "reasons": ["rute maritime noi prin Constanța", "recrutare online în creștere"],
                 }
             ),
@@ -206,16 +210,16 @@ def test_a_public_edition_with_a_pseudonym_is_refused_and_nothing_is_written(tmp
     run = make_run(tmp_path)
     catalog = Catalog(tmp_path)
     table = run / "threat_assessment" / "priorities.parquet"
-    frame = pl.read_parquet(table).with_columns(
-        reasons=pl.lit("leader k1-0123456789abcdef, CNP 1800101221144")
+    frame = pl.read_parquet(table).with_columns(  # a published column, filled in by mistake
+        market_name=pl.lit("leader k1-0123456789abcdef, CNP 1800101221144")
     )
     frame.write_parquet(table)
-    spec = BuildSpec("strategy", "public", "ro")
+    spec = BuildSpec("nocta", "public", "ro")
     with pytest.raises(PublicationRefused) as refused:
         build_one(catalog, run, spec)
     message = str(refused.value)
-    assert "strategy (public edition, ro)" in message
-    assert "a pseudonym" in message and "13-digit" in message and "01-obiective.md" in message
+    assert "nocta (public edition, ro)" in message
+    assert "a pseudonym" in message and "13-digit" in message and "08-prioritizare.md" in message
     assert not output_dir(catalog, RUN_ID, spec).exists()
     assert not list(output_dir(catalog, RUN_ID, spec).parent.glob("*"))  # no temp left
 

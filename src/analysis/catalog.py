@@ -165,6 +165,10 @@ class Catalog:
     def results_dir(self, run_id: str) -> Path:
         return self.results / run_id
 
+    def public_view(self, run_id: str) -> Path:
+        """The public view of a run: the only results the public outputs are built from."""
+        return self.home / "public" / run_id
+
     @property
     def current_results(self) -> Path:
         return self.results / "current"

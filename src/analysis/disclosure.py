@@ -120,12 +120,18 @@ def recoverable_cells(
 
 
 def secondary_suppression(
-    full: np.ndarray, primary: np.ndarray, row_totals: bool, col_totals: bool
+    full: np.ndarray,
+    primary: np.ndarray,
+    row_totals: bool,
+    col_totals: bool,
+    locked: np.ndarray | None = None,
 ) -> np.ndarray:
     """Grow the `primary` mask of the augmented table `full` until no hidden cell is recoverable.
 
     Each round takes one recoverable cell and hides the cheapest cell (an interior cell before
-    a total, then the smallest value) that puts it on a cycle of hidden cells.
+    a total, then the smallest value) that puts it on a cycle of hidden cells. `locked` cells
+    are never chosen: cells a reader knows anyway (a combination absent from a long table is
+    a known zero, so hiding it would protect nothing).
     """
     mask = primary.copy()
     if not (row_totals or col_totals):
@@ -147,7 +153,12 @@ def secondary_suppression(
         i0, j0 = cells[k]
         side_a = _component(edges, row_node[i0], k)
         side_b = _component(edges, col_node[j0], k)
-        open_cells = [(i, j) for i in range(rows) for j in range(cols) if not mask[i, j]]
+        open_cells = [
+            (i, j)
+            for i in range(rows)
+            for j in range(cols)
+            if not mask[i, j] and (locked is None or not locked[i, j])
+        ]
 
         both = side_a | side_b
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import polars as pl
 
 HEADLINE = "headline.json"
+HIDDEN_MASK = ".hidden.parquet"  # public view: True where a cell of the table is withheld
+TOTALS = ".totals.parquet"  # public view: the totals that may be printed beside a table
 
 
 def write_results(
@@ -46,6 +48,16 @@ class Results:
         if not path.exists():
             raise LookupError(f"the run has no table {name!r} (looked for {path})")
         return pl.read_parquet(path)
+
+    def hidden(self, name: str) -> pl.DataFrame | None:
+        """The public view's mask of `name` (True where withheld); None for a run's own results."""
+        path = self.folder / f"{name}{HIDDEN_MASK}"
+        return pl.read_parquet(path) if path.exists() else None
+
+    def totals(self, name: str) -> pl.DataFrame | None:
+        """The public view's protected totals of `name`, if it publishes any."""
+        path = self.folder / f"{name}{TOTALS}"
+        return pl.read_parquet(path) if path.exists() else None
 
     def chart(self, name: str) -> dict:
         path = self.folder / f"chart_{name}.vl.json"

@@ -29,6 +29,9 @@ from analysis import __version__
 from analysis.catalog import Catalog
 from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.fsutil import sha256_file
+from analysis.publication import view
+from analysis.publication.access import restrict
+from analysis.publication.scan import refuse_disclosures
 from analysis.report.checks import check_public
 from analysis.report.expressions import Expressions
 from analysis.report.render import typeset_pdf
@@ -161,6 +164,8 @@ def build_one(
     A folder already built from the same run, sources, code and threshold is kept as it is.
     """
     run = json.loads((run_folder / "run.json").read_text(encoding="utf-8"))
+    if spec.edition == "public":  # the public edition reads the public view, never the run
+        run_folder = view.ensure(run_folder, catalog.public_view(run["run_id"]), threshold)
     chapters = _chapters(catalog, spec)
     manifests = _manifests(catalog, run)
     target = output_dir(catalog, run["run_id"], spec)
@@ -173,7 +178,10 @@ def build_one(
     try:
         _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold)
         (tmp / INPUTS_STAMP).write_text(digest, encoding="utf-8")
-        tmp.chmod(0o755)
+        if spec.edition == "restricted":
+            restrict(tmp)
+        else:
+            tmp.chmod(0o755)
         if target.exists():  # a rebuild of the same run: swap, then drop the old build
             old = target.with_name(f".{spec.lang}.old-{os.getpid()}")
             os.replace(target, old)
@@ -264,6 +272,7 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
             pages,
             threshold,
         )
+        refuse_disclosures(tmp, threshold, spec.label)
     missing = sorted(set(outputs["typst"][1].missing))
     files = {
         p.relative_to(tmp).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

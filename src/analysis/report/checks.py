@@ -49,7 +49,7 @@ def _small(text: str, threshold: int) -> bool:
     if text in ("", SYMBOL, "–", "-"):
         return False
     value = parse_number(text)
-    return value is not None and value < threshold
+    return value is not None and 0 < value < threshold  # a zero is about nobody
 
 
 def small_cells_markdown(markdown: str, threshold: int, where) -> list[Finding]:

@@ -19,7 +19,7 @@ import vl_convert as vlc
 
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, protect_magnitudes
 from analysis.reference import COUNTIES, MARKETS
-from analysis.report import tables
+from analysis.report import public_tables, tables
 from analysis.report.formatting import num
 from analysis.results import Results
 
@@ -28,9 +28,18 @@ WORDS = {
         "figure": "Figura",
         "table": "Tabelul",
         "missing": "nu există în această rulare",
+        "withheld": "nepublicat în această ediție",
+        "hidden": "[nepublicat]",
         "lt": "sub",
     },
-    "en": {"figure": "Figure", "table": "Table", "missing": "not in this run", "lt": "fewer than"},
+    "en": {
+        "figure": "Figure",
+        "table": "Table",
+        "missing": "not in this run",
+        "withheld": "not published in this edition",
+        "hidden": "[withheld]",
+        "lt": "fewer than",
+    },
 }
 INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "priority"}
 
@@ -82,8 +91,17 @@ class Expressions:
 
     def _note(self, name: str) -> str:
         self.missing.append(name)
-        text = f"⟨{name}: {self.words['missing']}⟩"
+        text = f"⟨{name}: {self.words['withheld' if self.public else 'missing']}⟩"
         return f"*{text}*"
+
+    def _withheld(self, results: Results, leaf: str) -> str | None:
+        """How the public edition prints a headline value the public view withholds."""
+        why = results.headline.get("_hidden", {}).get(leaf)
+        if why is None:
+            return None
+        if why == "primary":
+            return f"{self.words['lt']} {self.threshold}"
+        return self.words["hidden"]
 
     def _block_note(self, name: str) -> str:
         return f"\n::: {{.missing}}\n{self._note(name)}\n:::\n"
@@ -98,6 +116,8 @@ class Expressions:
         headline = results.headline
         if leaf not in headline:
             return self._note(name)
+        if (hidden := self._withheld(results, leaf)) is not None:
+            return self.words["hidden"] if hidden.startswith(self.words["lt"]) else hidden
         v = headline[leaf]
         if (
             isinstance(v, bool)
@@ -119,6 +139,8 @@ class Expressions:
         results, leaf = self._split(name)
         if leaf not in results.headline:
             return self._note(name)
+        if (hidden := self._withheld(results, leaf)) is not None:
+            return hidden
         v = results.headline[leaf]
         if self.public and v < self.threshold:
             return f"{self.words['lt']} {self.threshold}"
@@ -193,6 +215,11 @@ class Expressions:
         the dominance rule to money or weight columns.
         """
         results, leaf = self._split(name)
+        if self.public:
+            return self._public_table(
+                results, name, columns, caption, where, sort, descending, limit, decimals,
+                counts, totals, id,
+            )  # fmt: skip
         try:
             frame = results.table(leaf)
         except LookupError:
@@ -287,6 +314,45 @@ class Expressions:
         view = tables.view(frame_out, columns, decimals or {}, self.lang, hidden, counts, notes)
         return self._emit(view, caption, f"tbl-{id or leaf}")
 
+    def _public_table(
+        self, results, name, columns, caption, where, sort, descending, limit, decimals,
+        counts, totals, id,
+    ) -> str:  # fmt: skip
+        """The public edition's table: the view's protected rows, cut, with its own totals."""
+        leaf = name.rpartition("/")[2]
+        try:
+            frame, hidden = public_tables.rows(results, leaf, where or {}, sort, descending, limit)
+        except public_tables.NotPublished:
+            return self._block_note(name)
+        names = list(columns)
+        if any(c not in frame.columns for c in names):
+            return self._block_note(
+                f"{name}: {', '.join(c for c in names if c not in frame.columns)}"
+            )
+        label = names[0]
+        frame = frame.select(names).with_columns(pl.col(label).cast(pl.String))
+        hidden = hidden.select([c for c in names if c in hidden.columns])
+        if totals:
+            try:
+                row, flags = public_tables.grand_total(results, leaf, label, names)
+            except public_tables.NotPublished:
+                return self._block_note(f"{name}: total")
+            frame = pl.concat([frame, row], how="diagonal_relaxed").select(names)
+            hidden = pl.concat([hidden, flags], how="diagonal_relaxed").select(hidden.columns)
+        if counts is None:
+            counts = [
+                c
+                for c in names[1:]
+                if frame.schema[c].is_integer() and c.lower() not in INTEGER_LABELS
+            ]
+        notes = (
+            [tables.suppression_note(self.lang, self.threshold)]
+            if hidden.select(pl.any_horizontal(pl.all()).any()).item()
+            else []
+        )
+        view = tables.view(frame, columns, decimals or {}, self.lang, hidden, counts, notes)
+        return self._emit(view, caption, f"tbl-{id or leaf}")
+
     def crosstab(
         self,
         name: str,
@@ -307,6 +373,24 @@ class Expressions:
         `column_headings` renames column values in the heading ({"3": "3 definitorie"}).
         """
         results, leaf = self._split(name)
+        if self.public:
+            try:
+                wide, mask, keys = public_tables.cross(results, leaf, rows, columns, where or {})
+            except (public_tables.NotPublished, KeyError):
+                return self._block_note(name)
+            named = {str(k): v for k, v in (column_headings or {}).items()}
+            heads = {rows: row_heading or rows} | {
+                c: named.get(c, c) for c in wide.columns if c != rows
+            }
+            notes = (
+                [tables.suppression_note(self.lang, self.threshold)]
+                if mask.drop(rows).select(pl.any_horizontal(pl.all()).any()).item()
+                else []
+            )
+            view = tables.view(
+                wide, heads, {}, self.lang, mask, [c for c in heads if c != rows], notes
+            )
+            return self._emit(view, caption, f"tbl-{id or leaf}")
         try:
             frame = results.table(leaf)
         except LookupError:

@@ -34,9 +34,14 @@ import vl_convert as vlc
 from markupsafe import Markup
 
 from analysis.catalog import Catalog
+from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL
 from analysis.exports import formula_safe
+from analysis.publication import view
+from analysis.publication.access import restrict
+from analysis.publication.scan import refuse_disclosures
 from analysis.report.formatting import num
 from analysis.report.render import render_page
+from analysis.report.tables import suppression_note
 from analysis.results import Results
 from analysis.site import charts, content
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
@@ -87,7 +92,10 @@ class Site:
             "nav": [(k, h.format(lang=lang)) for k, h in NAV], "run": self.data.run,
             "release_id": self.release_id, "built": self.built,
             "restricted": path.startswith("restricted/"), "has_charts": False,
-            "fmt": lambda v, d=0: num(v, d, lang) if isinstance(v, int | float) else v,
+            "fmt": lambda v, d=0: (
+                num(v, d, lang) if isinstance(v, int | float) else SYMBOL if v is None else v
+            ),
+            "suppressed": suppression_note(lang, DEFAULT_THRESHOLD),
         } | extra  # fmt: skip
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +103,19 @@ class Site:
 
 
 def build_site(
-    catalog: Catalog, run_folder: Path, out: Path, release_id: str, built: str
+    catalog: Catalog,
+    run_folder: Path,
+    out: Path,
+    release_id: str,
+    built: str,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> list[str]:
-    """Build the whole site into `out`; returns what is missing (shown on the pages too)."""
-    data = content.load(catalog, run_folder)
+    """Build the whole site into `out`; returns what is missing (shown on the pages too).
+
+    Refuses (DisclosureFound) when a file outside `restricted/` discloses anything."""
+    run_id = json.loads((run_folder / "run.json").read_text(encoding="utf-8"))["run_id"]
+    public = view.ensure(run_folder, catalog.public_view(run_id), threshold)
+    data = content.load(catalog, run_folder, public)
     site = Site(out, data, release_id, built)
     _assets(out)
     _summary(catalog, data, out)
@@ -110,6 +127,8 @@ def build_site(
         _pages(site, catalog, data, lang, files)
         _guides(site, lang)
     _guide_images(out)
+    refuse_disclosures(out, threshold, "the portal's open pages", exclude=("restricted",))
+    restrict(out / "restricted")
     _search(out, data.missing)
     return data.missing
 

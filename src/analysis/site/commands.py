@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from analysis.catalog import Catalog
+from analysis.report.checks import PublicationRefused
 
 
 def _run_folder(catalog: Catalog, run_id: str | None) -> Path:
@@ -41,8 +42,11 @@ def build(run_id, out) -> None:
     if out.exists():
         shutil.rmtree(out)
     built = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    with atomic_dir(out) as tmp:
-        missing = build_site(catalog, folder, tmp, "unpublished", built)
+    try:
+        with atomic_dir(out) as tmp:
+            missing = build_site(catalog, folder, tmp, "unpublished", built)
+    except PublicationRefused as exc:
+        raise click.ClickException(str(exc)) from None
     for item in missing:
         click.echo(f"missing: {item}", err=True)
     click.echo(str(out))
@@ -56,7 +60,10 @@ def publish(run_id, force) -> None:
     from analysis.site.releases import publish as publish_site
 
     catalog = Catalog.from_env()
-    release = publish_site(catalog, _run_folder(catalog, run_id), force=force)
+    try:
+        release = publish_site(catalog, _run_folder(catalog, run_id), force=force)
+    except PublicationRefused as exc:  # nothing switched: the current release stays
+        raise click.ClickException(f"{exc}\nThe current release is unchanged.") from None
     for item in release.missing:
         click.echo(f"missing: {item}", err=True)
     state = "nothing changed, kept" if release.skipped else "published"

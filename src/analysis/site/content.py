@@ -37,7 +37,7 @@ PUBLISHED_TABLES = {  # step -> tables published for download
 @dataclass
 class SiteContent:
     run: dict
-    run_folder: Path
+    run_folder: Path  # the run's public view: the open pages read nothing else
     headline: dict
     rates: pl.DataFrame | None  # county x year
     national: pl.DataFrame | None  # year
@@ -56,18 +56,20 @@ def report_build(catalog: Catalog, run_id: str, document: str, edition: str, lan
     return catalog.home / "reports" / run_id / document / edition / lang
 
 
-def load(catalog: Catalog, run_folder: Path) -> SiteContent:
+def load(catalog: Catalog, run_folder: Path, view_folder: Path) -> SiteContent:
+    """What the pages show: numbers, figures and downloads from the public view only (the
+    restricted section links the restricted editions, which are built apart)."""
     run_folder = run_folder.resolve()
     run = json.loads((run_folder / "run.json").read_text(encoding="utf-8"))
     missing: list[str] = []
     headline, charts, tables = {}, {}, {}
     rates = national = None
     for step, names in PUBLISHED_TABLES.items():
-        results = Results(run_folder / step)
+        results = Results(view_folder / step)
         if not results.folder.is_dir():
             missing.append(f"results of step {step}")
             continue
-        headline |= results.headline
+        headline |= {k: v for k, v in results.headline.items() if k != "_hidden"}
         for name in names:
             try:
                 tables[name] = results.table(name)
@@ -76,7 +78,7 @@ def load(catalog: Catalog, run_folder: Path) -> SiteContent:
         for spec in sorted(results.folder.glob("chart_*.vl.json")):
             charts[spec.name[len("chart_") : -len(".vl.json")]] = json.loads(spec.read_text())
     market_charts = {}
-    for folder in sorted((run_folder / MARKET_STEP).glob("*")):
+    for folder in sorted((view_folder / MARKET_STEP).glob("*")):
         found = {
             p.name[len("chart_") : -len(".vl.json")]: json.loads(p.read_text())
             for p in sorted(folder.glob("chart_*.vl.json"))
@@ -107,7 +109,7 @@ def load(catalog: Catalog, run_folder: Path) -> SiteContent:
         m = json.loads(path.read_text(encoding="utf-8"))
         releases.append({k: m.get(k) for k in ("release_id", "run_id", "built", "notes")})
     return SiteContent(
-        run, run_folder, headline, rates, national, charts, tables, documents, previous,
+        run, view_folder, headline, rates, national, charts, tables, documents, previous,
         previous_headline, releases, missing, market_charts,
     )  # fmt: skip
 

@@ -1,0 +1,133 @@
+"""The public figures, drawn again from the public view's protected tables.
+
+A run's own chart specs carry their data inline, unprotected (monthly counts per market,
+individual groups): they are never copied into the view. Each public figure here is drawn by
+the same builder the notebook used, from the protected table, so a hidden cell is simply
+absent from the chart and its data. A figure the view has no table for is not drawn: the
+public documents then show it as withheld.
+"""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+
+from analysis import charts
+from analysis.reference.markets import BY_CODE as MARKETS
+from analysis.results import Results
+
+ICCS_ORGANISED_CRIME = "ICCS09051"
+NO_HISTORY = pl.DataFrame(schema={"month": pl.Date, "cases": pl.Int64})
+
+
+def _latest(frame: pl.DataFrame) -> int:
+    return int(frame.filter(pl.col("cases").is_not_null())["year"].max())
+
+
+def _map(rates: pl.DataFrame, title: str) -> alt.Chart:
+    from analysis.geo import county_map_data  # geopandas: only where a map is drawn
+
+    year = _latest(rates)
+    values = rates.filter(pl.col("year") == year).select("county", "rate")
+    return charts.county_choropleth(
+        county_map_data(values, ["rate"]), "rate", f"{title}, {year}", "La 100.000 loc."
+    )
+
+
+def _case_rates(r: Results) -> dict[str, alt.TopLevelMixin]:
+    rates = r.table("case_rates")
+    return {
+        "county_rates": charts.county_rate_bars(rates, _latest(rates)),
+        "national_trend": charts.national_trend(r.table("case_rates_national")),
+    }
+
+
+def _indicators(r: Results) -> dict[str, alt.TopLevelMixin]:
+    markets = r.table("market_rates")
+    eu = r.table("eu_comparison").filter(pl.col("iccs") == ICCS_ORGANISED_CRIME)
+    return {
+        "county_map": _map(
+            r.table("county_rates"), "Cazuri înregistrate la 100.000 de locuitori, pe județe"
+        ),
+        "market_rates": charts.market_rate_bars(markets, _latest(markets)),
+        "eu_organised_crime": charts.eu_comparison_chart(
+            eu, "Participarea la un grup infracțional organizat (ICCS 0905.1)"
+        ),
+    }
+
+
+def _threat(r: Results) -> dict[str, alt.TopLevelMixin]:
+    return {"threat_matrix": charts.threat_matrix_chart(r.table("market_threat_matrix"))}
+
+
+def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin]:
+    total = r.table("forecasts_national").filter(pl.col("market") == "total")
+    selection = r.table("forecast_selection").drop_nulls("mase")
+    mase = (
+        alt.Chart(
+            selection.unpivot(index="market", on=["mase", "mase_naive"], variable_name="model_type")
+        )
+        .mark_point(filled=True)
+        .encode(
+            x=alt.X("value:Q", title="MASE (sub 1: mai bun decât anul trecut, aceeași lună)"),
+            y=alt.Y("market:N", title=None),
+            color=alt.Color("model_type:N", title="Model"),
+        )
+        .properties(
+            width=420, height=alt.Step(16), title="Eroarea prognozelor în testul retrospectiv"
+        )
+    )
+    return {
+        "forecast_total": charts.forecast_chart(
+            NO_HISTORY, total, "Toate piețele: prognoza pe 24 de luni"
+        ),
+        "forecast_mase": mase,
+    }
+
+
+def _market(r: Results) -> dict[str, alt.TopLevelMixin]:
+    code = r.folder.name
+    name = MARKETS[code].name_ro if code in MARKETS else code
+    found: dict[str, alt.TopLevelMixin] = {
+        "market_trend": charts.national_trend(r.table("market_rates")).properties(
+            title=f"{name}: rata națională pe ani"
+        ),
+        "market_map": _map(
+            r.table("market_county_rates"), f"{name}: cazuri la 100.000 de locuitori"
+        ),
+    }
+    forecast = r.table("market_forecast")
+    if forecast.height:
+        found["market_forecast"] = charts.forecast_chart(
+            NO_HISTORY, forecast, f"{name}: prognoza pe 24 de luni"
+        )
+    return found
+
+
+DRAWN: dict[str, Callable[[Results], dict[str, alt.TopLevelMixin]]] = {
+    "case_rates": _case_rates,
+    "indicators": _indicators,
+    "threat_assessment": _threat,
+    "forecasts": _forecasts,
+    "market_profile": _market,
+}
+
+
+def draw(view: Path) -> None:
+    """Write `chart_<name>.vl.json` beside the protected tables of every step that has figures."""
+    for step, builder in DRAWN.items():
+        folders = [view / step] if step != "market_profile" else sorted((view / step).glob("*"))
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            try:
+                drawn = builder(Results(folder))
+            except LookupError:  # a table the run lacks: its figures are not drawn
+                continue
+            for name, chart in drawn.items():
+                spec = charts.to_spec(chart)
+                (folder / f"chart_{name}.vl.json").write_text(
+                    json.dumps(spec, ensure_ascii=False), encoding="utf-8"
+                )
