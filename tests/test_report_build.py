@@ -171,6 +171,19 @@ def test_public_edition_hides_small_counts_and_restricted_shows_them(built):
     assert "900,000" in restricted_html
 
 
+def test_restricted_editions_are_closed_to_other_users(built):
+    _, _, folders = built
+    for folder in folders:
+        restricted = folder.parts[-2] == "restricted"
+        assert folder.stat().st_mode & 0o777 == (0o750 if restricted else 0o755), folder
+        for path in folder.rglob("*"):
+            if restricted:
+                mode = path.stat().st_mode & 0o777
+                assert mode == (0o750 if path.is_dir() else 0o640), (path, oct(mode))
+            else:
+                assert path.stat().st_mode & 0o004, path  # the public edition is for everyone
+
+
 def test_missing_results_are_a_visible_note_not_a_crash(built):
     _, _, folders = built
     folder = next(f for f in folders if f.parts[-3:] == ("nocta", "restricted", "en"))
