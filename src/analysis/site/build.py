@@ -319,7 +319,7 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
         source.read_text(encoding="utf-8")
     )
     try:
-        markdown = text.render(run=data.run, headline=data.headline)
+        markdown = text.render(run=data.run, headline=data.headline, threshold=DEFAULT_THRESHOLD)
     except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
         data.missing.append(f"{source.name}: {exc.message}")
         return _missing(lang, source.name)
