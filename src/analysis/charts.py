@@ -125,10 +125,11 @@ def _rounded(value: object) -> object:
     return value
 
 
-def to_spec(chart: alt.TopLevelMixin) -> dict:
+def to_spec(chart: alt.TopLevelMixin, validate: bool = True) -> dict:
     """Vega-Lite spec with the nocta theme and the data inlined (the spec is the artefact),
-    data values rounded to 6 significant digits (the tables keep full precision)."""
-    spec = chart.to_dict()
+    data values rounded to 6 significant digits (the tables keep full precision).
+    `validate=False` skips the schema check, for builders already checked by their tests."""
+    spec = chart.to_dict(validate=validate)
     spec["config"] = nocta_theme()["config"] | spec.get("config", {})
     if "datasets" in spec:
         spec["datasets"] = _rounded(spec["datasets"])

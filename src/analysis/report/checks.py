@@ -1,12 +1,12 @@
-"""The last gate before a public edition is written: what the reader would see, checked again.
+"""A gate on the rendered sources of a public edition, before its files are kept.
 
-Disclosure control runs when a table is built; this check reads the rendered output itself
-(the Markdown, the HTML and the PDF's text) and refuses to publish when it finds
+The public edition is built from the public view; this check reads the rendered Markdown
+(where a finding can be named by chapter and line) and refuses to publish when it finds
 - a 13-digit number (a CNP, or anything that looks like one),
 - a pseudonym (`k<key>-<16 hex>`), which identifies a person across sources,
 - a visible count below the threshold in a count table (the `counts` blocks the table
-  expressions write; the PDF's text has no table structure, so cells are checked in the
-  Markdown and the HTML that the PDF and the web page are made from).
+  expressions write).
+The files written from it (HTML, PDF, figures) are read again by publication.scan.
 """
 
 import re
@@ -138,17 +138,10 @@ def small_cells_html(html: str, threshold: int) -> list[Finding]:
     return parser.found
 
 
-def check_public(
-    label: str,
-    chapters: list[tuple[str, str]],
-    html: str,
-    pdf_pages: list[str],
-    threshold: int,
-) -> None:
-    """Refuse (PublicationRefused) when the public edition `label` discloses anything.
-
-    `chapters` are (file name, rendered Markdown) pairs; `pdf_pages` the PDF's text by page.
-    """
+def check_public(label: str, chapters: list[tuple[str, str]], threshold: int) -> None:
+    """Refuse (PublicationRefused) when the rendered sources of the public edition `label`
+    disclose anything; `chapters` are (file name, rendered Markdown) pairs. The files built
+    from them (HTML, PDF, figures) are read by publication.scan."""
     findings: list[Finding] = []
     for name, text in chapters:
 
@@ -158,10 +151,6 @@ def check_public(
 
         findings += scan_identifiers(text, at_line)
         findings += small_cells_markdown(text, threshold, lambda ln, f=at_line: f(ln, is_line=True))
-    findings += scan_identifiers(html, lambda o: f"HTML line {html.count(chr(10), 0, o) + 1}")
-    findings += small_cells_html(html, threshold)
-    for page, text in enumerate(pdf_pages, start=1):
-        findings += scan_identifiers(text, lambda o, p=page: f"PDF page {p}")
     if findings:
         shown = "\n  ".join(str(f) for f in findings[:20])
         more = f"\n  … and {len(findings) - 20} more" if len(findings) > 20 else ""
