@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import typst
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,6 +154,7 @@ LEAKS = {
         "count Cazuri=6",
     ),
     "CSV download": ("table.csv", "county,cases\nAB,3\n", "row 2: count cases=3"),
+    "PDF text": ("nocta.pdf", "pdf:Grupul GR-000012, cu 6 dosare.", "page 1: an organised-crime"),
     "seized value": (
         "routes.json",
         '[{"route": "Constanța", "seizures": 40, "value_ron": 900000}]',
@@ -177,10 +179,16 @@ def test_a_planted_leak_refuses_publication_and_keeps_the_current_release(
     name, planted, expected = LEAKS[kind]
     edition = catalog.home / "reports" / run.name / "nocta" / "public" / "ro"
     target = edition / name
-    original = target.read_text(encoding="utf-8") if target.exists() else None
+    original = target.read_bytes() if target.exists() else None
     target.parent.mkdir(parents=True, exist_ok=True)
     if name == "nocta.html":
-        target.write_text(original.replace("</body>", planted + "</body>"), encoding="utf-8")
+        html = original.decode("utf-8").replace("</body>", planted + "</body>")
+        target.write_text(html, encoding="utf-8")
+    elif planted.startswith("pdf:"):  # a real PDF, typeset by Typst as the documents are
+        source = target.with_suffix(".typ")
+        source.write_text(planted[4:], encoding="utf-8")
+        target.write_bytes(typst.compile(str(source)))
+        source.unlink()
     else:
         target.write_text(planted, encoding="utf-8")
     monkeypatch.setenv("NOCTA_HOME", str(catalog.home))
@@ -199,7 +207,7 @@ def test_a_planted_leak_refuses_publication_and_keeps_the_current_release(
         if original is None:
             target.unlink()
         else:
-            target.write_text(original, encoding="utf-8")
+            target.write_bytes(original)
 
 
 def test_restricted_material_is_closed_to_everyone_but_owner_and_group(first_release):

@@ -229,17 +229,21 @@ def _xlsx(path: Path, threshold: int) -> Iterator[str]:
 
 
 def _pdf(path: Path, threshold: int) -> Iterator[str]:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    """The text of every page, as a reader copying from the PDF would get it (PDFium)."""
+    import pypdfium2 as pdfium
 
     try:
-        pages = PdfReader(path).pages
-    except (PyPdfError, ValueError, OSError):
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError:
         yield "a PDF that cannot be read, so cannot be checked"
         return
-    for number, page in enumerate(pages, start=1):
-        for what in text_findings(page.extract_text() or "", threshold):
-            yield f"page {number}: {what}"
+    try:
+        for number, page in enumerate(document, start=1):
+            text = page.get_textpage().get_text_bounded()
+            for what in text_findings(text, threshold):
+                yield f"page {number}: {what}"
+    finally:
+        document.close()
 
 
 def _svg(path: Path, threshold: int) -> Iterator[str]:
