@@ -9,6 +9,7 @@ public documents then show it as withheld.
 
 import json
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import altair as alt
@@ -20,23 +21,78 @@ from analysis.results import Results
 
 ICCS_ORGANISED_CRIME = "ICCS09051"
 NO_HISTORY = pl.DataFrame(schema={"month": pl.Date, "cases": pl.Int64})
+NO_DATA = "#d9d9d9"  # a county whose rate is withheld or absent
 
 
 def _latest(frame: pl.DataFrame) -> int:
     return int(frame.filter(pl.col("cases").is_not_null())["year"].max())
 
 
-def _map(rates: pl.DataFrame, title: str) -> alt.Chart:
-    from analysis.geo import county_map_data  # geopandas: only where a map is drawn
+@cache
+def _features() -> tuple[dict, ...]:
+    """The 42 counties as GeoJSON features (simplified, clockwise), computed once."""
+    from analysis.geo import county_shapes  # geopandas: only where a map is drawn
 
+    return tuple(json.loads(county_shapes().to_json())["features"])
+
+
+def _map(rates: pl.DataFrame, title: str) -> dict:
+    """Every county drawn: grey where the rate is withheld or absent, shaded where published."""
     year = _latest(rates)
-    values = rates.filter(pl.col("year") == year).select("county", "rate")
-    return charts.county_choropleth(
-        county_map_data(values, ["rate"]), "rate", f"{title}, {year}", "La 100.000 loc."
-    )
+    values = rates.filter((pl.col("year") == year) & pl.col("rate").is_not_null())
+    legend = "La 100.000 loc."
+    outline = {"type": "geoshape", "stroke": "white", "strokeWidth": 0.6}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": f"{title}, {year}", "subtitle": "Gri: nepublicat sau fără date"},
+        "width": 520,
+        "height": 380,
+        "projection": {"type": "mercator"},
+        "data": {"values": list(_features())},
+        "layer": [
+            {"mark": outline | {"fill": NO_DATA}},
+            {
+                "transform": [
+                    {
+                        "lookup": "properties.county",
+                        "from": {
+                            "data": {"values": values.select("county", "rate").to_dicts()},
+                            "key": "county",
+                            "fields": ["rate"],
+                        },
+                    },
+                    {"filter": "isValid(datum.rate)"},
+                ],
+                "mark": outline,
+                "encoding": {
+                    "color": {
+                        "field": "rate",
+                        "type": "quantitative",
+                        "title": legend,
+                        "scale": {"scheme": "blues"},
+                        "legend": {"format": ",.1f"},
+                    },
+                    "tooltip": [
+                        {"field": "properties.county_name", "title": "Județ"},
+                        {"field": "rate", "title": legend, "format": ",.2f"},
+                    ],
+                },
+            },
+        ],
+        "config": charts.nocta_theme()["config"],
+    }
 
 
-def _case_rates(r: Results) -> dict[str, alt.TopLevelMixin]:
+def _informative(rates: pl.DataFrame) -> bool:
+    """A map says something when most counties with cases in its year can be shown: one with
+    a few shaded counties among withheld ones would mislead more than it tells."""
+    latest = rates.filter(pl.col("year") == _latest(rates))
+    shown = latest.filter(pl.col("cases") > 0).height
+    withheld = latest.filter(pl.col("cases").is_null()).height
+    return shown > 0 and shown >= withheld
+
+
+def _case_rates(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     rates = r.table("case_rates")
     return {
         "county_rates": charts.county_rate_bars(rates, _latest(rates)),
@@ -44,7 +100,7 @@ def _case_rates(r: Results) -> dict[str, alt.TopLevelMixin]:
     }
 
 
-def _indicators(r: Results) -> dict[str, alt.TopLevelMixin]:
+def _indicators(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     markets = r.table("market_rates")
     eu = r.table("eu_comparison").filter(pl.col("iccs") == ICCS_ORGANISED_CRIME)
     return {
@@ -58,11 +114,11 @@ def _indicators(r: Results) -> dict[str, alt.TopLevelMixin]:
     }
 
 
-def _threat(r: Results) -> dict[str, alt.TopLevelMixin]:
+def _threat(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     return {"threat_matrix": charts.threat_matrix_chart(r.table("market_threat_matrix"))}
 
 
-def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin]:
+def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     total = r.table("forecasts_national").filter(pl.col("market") == "total")
     selection = r.table("forecast_selection").drop_nulls("mase")
     mase = (
@@ -87,17 +143,17 @@ def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin]:
     }
 
 
-def _market(r: Results) -> dict[str, alt.TopLevelMixin]:
+def _market(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     code = r.folder.name
     name = MARKETS[code].name_ro if code in MARKETS else code
-    found: dict[str, alt.TopLevelMixin] = {
+    found: dict[str, alt.TopLevelMixin | dict] = {
         "market_trend": charts.national_trend(r.table("market_rates")).properties(
             title=f"{name}: rata națională pe ani"
         ),
-        "market_map": _map(
-            r.table("market_county_rates"), f"{name}: cazuri la 100.000 de locuitori"
-        ),
     }
+    counties = r.table("market_county_rates")
+    if _informative(counties):
+        found["market_map"] = _map(counties, f"{name}: cazuri la 100.000 de locuitori")
     forecast = r.table("market_forecast")
     if forecast.height:
         found["market_forecast"] = charts.forecast_chart(
@@ -106,7 +162,7 @@ def _market(r: Results) -> dict[str, alt.TopLevelMixin]:
     return found
 
 
-DRAWN: dict[str, Callable[[Results], dict[str, alt.TopLevelMixin]]] = {
+DRAWN: dict[str, Callable[[Results], dict[str, alt.TopLevelMixin | dict]]] = {
     "case_rates": _case_rates,
     "indicators": _indicators,
     "threat_assessment": _threat,
@@ -127,7 +183,7 @@ def draw(view: Path) -> None:
             except LookupError:  # a table the run lacks: its figures are not drawn
                 continue
             for name, chart in drawn.items():
-                spec = charts.to_spec(chart, validate=False)  # builders tested with validation
+                spec = chart if isinstance(chart, dict) else charts.to_spec(chart, validate=False)
                 (folder / f"chart_{name}.vl.json").write_text(
                     json.dumps(spec, ensure_ascii=False), encoding="utf-8"
                 )
