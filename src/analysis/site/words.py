@@ -56,6 +56,8 @@ WORDS = {
         "table": "Tabelul",
         "rows": "rânduri",
         "formula_safe": "Textul care ar putea fi citit ca formulă este prefixat cu '.",
+        "empty_cells": "O celulă goală este o valoare nepublicată: un număr sub 10 sau una care "
+        "ar permite aflarea lui din totaluri, și ratele calculate din ele (vezi Metodologia).",
         "search_help": "Căutați în paginile publice ale portalului (index local, fără internet).",
         "public": "Ediția publică",
         "restricted_ed": "Ediția restrânsă",
@@ -126,6 +128,8 @@ WORDS = {
         "table": "Table",
         "rows": "rows",
         "formula_safe": "Text a spreadsheet could read as a formula is prefixed with '.",
+        "empty_cells": "An empty cell is a withheld value: a count under 10, or one that would "
+        "let it be worked out from the totals, and the rates computed from them (see Methodology).",
         "search_help": "Search the portal's public pages (a local index, no internet needed).",
         "public": "Public edition",
         "restricted_ed": "Restricted edition",
