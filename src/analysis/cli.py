@@ -19,7 +19,7 @@ from analysis.ingest.memory import keep_freed_memory
 console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 
 DEMO_SEED = 2026
-DEMO_SCALE = 0.02  # 20,000 police cases: the national and market figures clear the disclosure threshold
+DEMO_SCALE = 0.02  # 20,000 police cases: national and market figures clear the threshold
 DEMO_DEFECTS = 0.01
 
 
