@@ -116,8 +116,8 @@ class Expressions:
         headline = results.headline
         if leaf not in headline:
             return self._note(name)
-        if (hidden := self._withheld(results, leaf)) is not None:
-            return self.words["hidden"] if hidden.startswith(self.words["lt"]) else hidden
+        if leaf in headline.get("_hidden", {}):  # a count's "fewer than" is for `count`
+            return self.words["hidden"]
         v = headline[leaf]
         if (
             isinstance(v, bool)

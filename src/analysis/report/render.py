@@ -45,12 +45,13 @@ def template_context(results: Results, out_dir: Path, lang: str) -> dict:
         limit: int | None = None,
         decimals: dict[str, int] | None = None,
     ) -> str:
-        """A results table as a Pandoc pipe table: filter, sort, cut, format."""
+        """A results table as a Pandoc pipe table: filter, sort, cut, format. Rows whose sort
+        value is withheld (public view) are left out: they cannot be ranked."""
         frame = results.table(name)
         for column, value in (where or {}).items():
             frame = frame.filter(frame[column] == value)
         if sort:
-            frame = frame.sort(sort, descending=descending)
+            frame = frame.drop_nulls(sort).sort(sort, descending=descending)
         if limit:
             frame = frame.head(limit)
         return markdown_table(frame, columns, decimals or {}, lang)
