@@ -4,12 +4,13 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import ClassVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from analysis import __version__
 from analysis.catalog import Catalog
@@ -209,7 +210,7 @@ def _ingest_json(result) -> dict:
 def _print_ingest(result) -> None:
     if result.reused:
         console.print(
-            f"{result.source}: {result.source_file} was already ingested as snapshot "
+            f"{result.source}: {escape(result.source_file)} was already ingested as snapshot "
             f"{result.snapshot_id}; nothing to do"
         )
         return
@@ -235,44 +236,129 @@ def receive(inbox: Path | None) -> None:
     """Open every sealed package waiting in the inbox, then ingest what landed.
 
     The scheduled intake: refused packages go to inbox/rejected/ with their reason; each
-    landed file is ingested as the source its package names. Exit 4 if any package was
-    refused, 3 if any extract was rejected by its contract, else 0.
+    landed file is ingested as the source its package names. Each package and each file is
+    handled on its own: one that fails never stops the others. Files landed but not ingested
+    by an earlier run (stopped halfway) are ingested first. Exit 4 if any package was refused,
+    3 if any extract was rejected by its contract or unreadable, 1 if something failed on the
+    platform's side (fix it: the next run retries), else 0.
     """
     keep_freed_memory()
-    from analysis.ingest.decode import Unreadable
-    from analysis.ingest.run import TooManyRejected, ingest_file
-    from analysis.transfer import TransferError, receive_inbox
+    from analysis.transfer import TransferError
+    from analysis.transfer.inbox import intake_lock, open_waiting
 
     catalog = Catalog.from_env()
+    inbox = inbox or catalog.inbox
+    tally: dict[str, int] = {}
     try:
-        outcomes = receive_inbox(catalog, inbox or catalog.inbox)
+        with intake_lock(inbox) if inbox.is_dir() else nullcontext():
+            outcomes = open_waiting(catalog, inbox) if inbox.is_dir() else []
+            for outcome in outcomes:
+                _report_opened(outcome, tally)
+            finished = _ingest_landed(catalog, tally)
     except TransferError as exc:
         raise ExitCode(str(exc), 1) from None
-    worst = 0
-    for outcome in outcomes:
-        if not outcome.accepted:
-            console.print(f"[red]refused[/red] {outcome.package.name}: {outcome.reason}")
-            worst = max(worst, 4)
-            continue
+    if not outcomes and not finished:
+        console.print(f"No packages waiting in {escape(str(inbox))}.")
+    worst = max((_EXIT[k] for k in tally), default=0)
+    if worst:
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(tally.items()))
+        raise ExitCode(f"intake finished with problems: {summary}; see above", worst)
+
+
+# what went wrong in an intake -> its exit code (the highest wins)
+_EXIT = {"package(s) refused": 4, "extract(s) rejected": 3, "failure(s) on this side": 1}
+
+
+def _report_opened(outcome, tally: dict[str, int]) -> None:
+    """One package's outcome, as plain text: names and reasons come from the package and are
+    never read as console markup."""
+    name = escape(outcome.package.name)
+    if outcome.accepted:
         console.print(
-            f"opened {outcome.package.name}: {outcome.source} from {outcome.partner} "
+            f"opened {name}: {escape(outcome.source)} from {escape(outcome.partner)} "
             f"(transfer {outcome.transfer_id})"
         )
         for alert in outcome.alerts:
-            console.print(f"  [yellow]alert[/yellow] {alert}")
-        for path in outcome.files:
-            try:
-                _print_ingest(ingest_file(catalog, outcome.source, path))
-            except TooManyRejected as exc:
-                console.print(f"[red]rejected[/red] {exc}")
-                worst = max(worst, 3)
-            except Unreadable as exc:
-                console.print(f"[red]unreadable[/red] {exc}")
-                worst = max(worst, 3)
-    if not outcomes:
-        console.print(f"No packages waiting in {inbox or catalog.inbox}.")
-    if worst:
-        raise ExitCode("some packages or extracts were refused; see above", worst)
+            console.print(f"  [yellow]alert[/yellow] {escape(alert)}")
+    elif outcome.code is None:  # the platform's side: the package waits in the inbox
+        console.print(f"[red]not opened[/red] {name}: {escape(outcome.reason or '')}")
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+    else:
+        console.print(f"[red]refused[/red] {name}: {escape(outcome.reason or '')}")
+        tally["package(s) refused"] = tally.get("package(s) refused", 0) + 1
+
+
+def _ingest_landed(catalog: Catalog, tally: dict[str, int]) -> int:
+    """Ingest every landed file whose outcome the ledger does not hold yet (this run's and
+    any an earlier run left), each on its own; how many files were handled."""
+    from analysis.transfer import state
+    from analysis.transfer.encoding import format_time, utc_now
+    from analysis.transfer.ledger import Ledger
+
+    ledger = Ledger(state.ledger(catalog))
+    handled = 0
+    for manifest, landing in ledger.unfinished():
+        for entry in manifest.files:
+            if ledger.is_finished(manifest.transfer_id, entry.name):
+                continue
+            outcome = _ingest_one(catalog, manifest, catalog.home / landing / entry.name, tally)
+            handled += 1
+            if outcome is not None:
+                ledger.finish(manifest.transfer_id, entry.name, outcome, format_time(utc_now()))
+    return handled
+
+
+def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -> str | None:
+    """Ingest one landed file; its outcome for the ledger, or None to retry on the next run
+    (a problem on the platform's side: a missing key, a full disk). Errors are printed and
+    audited by kind, never with a value from the file."""
+    from analysis.audit import AuditLog
+    from analysis.contracts.model import ContractError
+    from analysis.ingest.decode import Unreadable
+    from analysis.ingest.pseudonymise import MissingKey
+    from analysis.ingest.run import PURPOSE, TooManyRejected, ingest_file
+    from analysis.ingest.snapshot import ingested_before
+
+    label = f"{escape(manifest.source)} {escape(path.name)} (transfer {manifest.transfer_id})"
+    kind = None
+    try:
+        if not path.is_file():
+            console.print(f"[red]missing[/red] {label}: the landed file is gone")
+            kind, outcome = "failure(s) on this side", "missing"
+        elif ingested_before(catalog, manifest.source, sha256_file(path)):
+            console.print(f"{label}: already ingested before; nothing to do")
+            return "reused"
+        else:
+            _print_ingest(ingest_file(catalog, manifest.source, path))
+            return "published"
+    except TooManyRejected as exc:
+        console.print(f"[red]rejected[/red] {escape(str(exc))}")
+        tally["extract(s) rejected"] = tally.get("extract(s) rejected", 0) + 1
+        return "rejected"  # audited by ingest
+    except (Unreadable, ContractError) as exc:
+        console.print(f"[red]unreadable[/red] {label}: {escape(str(exc).splitlines()[0])}")
+        kind, outcome = "extract(s) rejected", "unreadable"
+    except MissingKey as exc:
+        console.print(f"[red]not ingested[/red] {label}: {escape(str(exc))}")
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+        return None
+    except Exception as exc:  # a failure of this file only: the next files are still ingested
+        console.print(
+            f"[red]not ingested[/red] {label}: {type(exc).__name__} (the next run retries; "
+            "`nocta ingest` on the landed file shows the details)"
+        )
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+        return None
+    tally[kind] = tally.get(kind, 0) + 1
+    AuditLog(catalog.audit_log).append(
+        "collection",
+        manifest.source,
+        f"rejected: {outcome}",
+        PURPOSE,
+        transfer_id=manifest.transfer_id,
+        partner=manifest.partner,
+    )
+    return outcome
 
 
 @main.command("catalog")

@@ -67,6 +67,16 @@ def find_snapshot_of(
     return None
 
 
+def ingested_before(catalog: Catalog, source: str, source_sha256: str) -> bool:
+    """Whether some snapshot of `source` (current or not, any version) was made from this
+    file: the intake then does not ingest it again (which would make old data current)."""
+    for manifest_path in (catalog.curated / source).glob(f"*/{MANIFEST}"):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("source_sha256") == source_sha256:
+            return True
+    return False
+
+
 class QuarantineWriter:
     """Rejected rows of one attempt, batch by batch: reasons (masked, spreadsheet-safe) and the
     raw rows (mode 600, stewards only); published only if some row was rejected."""

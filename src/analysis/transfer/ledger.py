@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from analysis.transfer.errors import Refused
-from analysis.transfer.package import Manifest
+from analysis.transfer.package import Manifest, parse_manifest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS transfers (
@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS transfers (
     manifest    BLOB NOT NULL,
     signature   BLOB NOT NULL,
     UNIQUE (key_id, sequence)
+);
+CREATE TABLE IF NOT EXISTS ingested (
+    transfer_id TEXT NOT NULL REFERENCES transfers (transfer_id),
+    file        TEXT NOT NULL,
+    outcome     TEXT NOT NULL,  -- published, reused, rejected, unreadable
+    finished    TEXT NOT NULL,
+    PRIMARY KEY (transfer_id, file)
 )
 """
 
@@ -47,7 +54,7 @@ class Ledger:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         connection.execute("PRAGMA synchronous = FULL")
-        connection.execute(SCHEMA)
+        connection.executescript(SCHEMA)
         return connection
 
     def check(self, manifest: Manifest) -> list[str]:
@@ -88,6 +95,38 @@ class Ledger:
     def last_sequence(self, key_id: str) -> int | None:
         with closing(self._connect()) as connection:
             return _last(connection, key_id)
+
+    def unfinished(self) -> list[tuple[Manifest, Path]]:
+        """The landed packages with a file not yet ingested (its outcome not recorded), in the
+        order they were opened, with their landing folder (relative to the data root): a run
+        stopped between opening and ingesting leaves them, and the next run finishes them."""
+        with closing(self._connect()) as connection:
+            rows = connection.execute(
+                "SELECT manifest, landing FROM transfers ORDER BY rowid"
+            ).fetchall()
+            done = set(connection.execute("SELECT transfer_id, file FROM ingested").fetchall())
+        pending = []
+        for blob, landing in rows:
+            manifest = parse_manifest(bytes(blob))
+            if any((manifest.transfer_id, e.name) not in done for e in manifest.files):
+                pending.append((manifest, Path(landing)))
+        return pending
+
+    def finish(self, transfer_id: str, file: str, outcome: str, when: str) -> None:
+        """Record that a landed file was ingested (or refused by ingest for good)."""
+        with closing(self._connect()) as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO ingested VALUES (?, ?, ?, ?)",
+                (transfer_id, file, outcome, when),
+            )
+
+    def is_finished(self, transfer_id: str, file: str) -> bool:
+        with closing(self._connect()) as connection:
+            return bool(
+                connection.execute(
+                    "SELECT 1 FROM ingested WHERE transfer_id = ? AND file = ?", (transfer_id, file)
+                ).fetchone()
+            )
 
     def transfer_ids(self) -> list[str]:
         with closing(self._connect()) as connection:

@@ -1,0 +1,160 @@
+"""Hostile and careless inputs against the intake (`nocta transfer receive`, `nocta ingest`).
+
+Each test builds its hostile file or package here, small, runs the real CLI (or the library
+the CLI calls), and checks what an operator would notice: one clear line, the right exit code,
+every other package still ingested, nothing written outside the data root.
+"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.transfer import open_package, state
+from analysis.transfer.encoding import canonical_json, utc_now
+from analysis.transfer.keys import init_partner, read_public
+from analysis.transfer.platform import init_platform
+from analysis.transfer.registry import Registry
+from test_transfer import World, assemble, parts, seal
+
+NOCTA = str(Path(sys.executable).with_name("nocta"))
+HEADER = (
+    "NR_DOSAR;DATA_INREGISTRARE;JUDET;PIATA;ART_INCADRARE;GRUP_INFRACTIONAL;ID_GRUP;"
+    "NR_SUSPECTI;CNP_SUSPECTI;PREJUDICIU_RON;STADIU;OBSERVATII"
+)
+
+
+@pytest.fixture
+def world(catalog, tmp_path) -> World:
+    """A platform with igpr registered (test_transfer's world, without its files)."""
+    bundle = init_platform(state.platform_keys(catalog))
+    key, pub = init_partner("igpr", tmp_path / "partner")
+    public, partner = read_public(pub)
+    since = utc_now() - dt.timedelta(days=30)
+    Registry(state.registry(catalog)).register(partner, public, valid_from=since)
+    return World(catalog, tmp_path, bundle, key, [])
+
+
+def police_rows(first: int, n: int, notes: str = "") -> list[str]:
+    return [
+        f"{i}/P/2024;15.03.2024;Cluj;drugs_cannabis;L143/2000 art. 2;NU;;0;;;in_lucru;{notes}"
+        for i in range(first, first + n)
+    ]
+
+
+def police_csv(path: Path, rows: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("cp1250"))
+    return path
+
+
+def receive(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NOCTA, "transfer", "receive", *args], capture_output=True, text=True, env=os.environ
+    )
+
+
+def snapshots(w: World, source: str = "police_cases") -> list[dict]:
+    folder = w.catalog.curated / source
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*/_manifest.json"))]
+
+
+def drop(w: World, package: Path, name: str | None = None) -> Path:
+    w.catalog.inbox.mkdir(parents=True, exist_ok=True)
+    return package.rename(w.catalog.inbox / (name or package.name))
+
+
+# --- one package never stops the others -------------------------------------------------------
+def test_a_markup_partner_name_is_refused_plainly_and_the_next_package_is_ingested(world):
+    good = police_csv(world.tmp / "a" / "police_cases.csv", police_rows(1, 30))
+    hostile = seal(world, [good], name="hostile.nocta")
+    streams, manifest, signature = parts(hostile)
+    document = json.loads(manifest)
+    document["sender"]["partner"] = "[/red]"
+    assemble(hostile, streams, canonical_json(document), signature)
+    drop(world, hostile, "a-hostile.nocta")
+    drop(world, seal(world, [good], name="b-good.nocta"))
+    done = receive()
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr and "[/red]" in done.stderr
+    assert "refused a-hostile.nocta" in done.stderr
+    assert [s["rows_accepted"] for s in snapshots(world)] == [30]
+    assert "1 package(s) refused" in done.stderr.splitlines()[-1]
+
+
+def test_an_unreadable_extract_does_not_strand_the_packages_after_it(world):
+    garbage = world.tmp / "bad" / "police_cases.csv"
+    garbage.parent.mkdir()
+    garbage.write_bytes(b"\x00\x01binary" * 100)
+    good = police_csv(world.tmp / "good" / "police_cases.csv", police_rows(1, 12))
+    drop(world, seal(world, [garbage], name="a.nocta"))
+    drop(world, seal(world, [good], name="b.nocta"))
+    done = receive()
+    assert done.returncode == 3, done.stderr
+    assert "unreadable police_cases police_cases.csv" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert [s["rows_accepted"] for s in snapshots(world)] == [12]
+    audit = [json.loads(x) for x in world.catalog.audit_log.read_text().splitlines()]
+    assert "rejected: unreadable" in [r["outcome"] for r in audit]
+    again = receive()
+    assert again.returncode == 0 and "No packages waiting" in again.stderr
+
+
+def test_a_package_landed_but_not_ingested_is_finished_by_the_next_run(world):
+    good = police_csv(world.tmp / "x" / "police_cases.csv", police_rows(1, 7))
+    assert open_package(world.catalog, seal(world, [good])).accepted  # the run stopped here
+    assert snapshots(world) == []
+    done = receive()
+    assert done.returncode == 0, done.stderr
+    assert [s["rows_accepted"] for s in snapshots(world)] == [7]
+    assert "No packages waiting" in receive().stderr
+
+
+def test_a_missing_pseudonym_key_fails_the_run_and_the_next_run_ingests(world):
+    good = police_csv(world.tmp / "x" / "police_cases.csv", police_rows(1, 5))
+    key = world.catalog.keys / "pseudonym.key"
+    kept = key.read_bytes()
+    key.unlink()
+    drop(world, seal(world, [good]))
+    done = receive()
+    assert done.returncode == 1 and "nocta keys init --pseudonym" in done.stderr
+    assert snapshots(world) == []
+    fd = os.open(key, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, kept)
+    os.close(fd)
+    assert receive().returncode == 0
+    assert [s["rows_accepted"] for s in snapshots(world)] == [5]
+
+
+# --- links never lead out of the data root ----------------------------------------------------
+@pytest.mark.parametrize("folder", ["rejected", "accepted"])
+def test_a_linked_inbox_folder_is_never_written_through(world, tmp_path, folder):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    world.catalog.inbox.mkdir(parents=True)
+    (world.catalog.inbox / folder).symlink_to(outside)
+    good = police_csv(world.tmp / "x" / "police_cases.csv", police_rows(1, 3))
+    drop(world, seal(world, [good], name="a.nocta"))
+    (world.catalog.inbox / "b.nocta").write_bytes(b"not a package")
+    done = receive()
+    assert done.returncode != 0 and "symbolic link" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_a_dangling_link_for_the_lock_or_a_reason_creates_nothing(world, tmp_path):
+    world.catalog.inbox.mkdir(parents=True)
+    (world.catalog.inbox / ".intake.lock").symlink_to(tmp_path / "made-by-lock")
+    done = receive()
+    assert done.returncode == 1 and "intake lock" in done.stderr
+    assert not (tmp_path / "made-by-lock").exists()
+    (world.catalog.inbox / ".intake.lock").unlink()
+    (world.catalog.inbox / "rejected").mkdir()
+    (world.catalog.inbox / "rejected" / "c.nocta.reason.txt").symlink_to(tmp_path / "made")
+    (world.catalog.inbox / "c.nocta").write_bytes(b"not a package")
+    assert receive().returncode == 4
+    assert not (tmp_path / "made").exists()
