@@ -158,3 +158,33 @@ def test_a_dangling_link_for_the_lock_or_a_reason_creates_nothing(world, tmp_pat
     (world.catalog.inbox / "c.nocta").write_bytes(b"not a package")
     assert receive().returncode == 4
     assert not (tmp_path / "made").exists()
+
+
+def ingest(path: Path, *args: str, source: str = "police_cases") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NOCTA, "ingest", "--source", source, str(path), *args],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+
+
+@pytest.mark.parametrize("zone", ["curated", "quarantine"])
+def test_a_linked_curated_or_quarantine_folder_is_never_written_through(catalog, tmp_path, zone):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (catalog.home / zone).mkdir(parents=True)
+    (catalog.home / zone / "police_cases").symlink_to(outside)
+    rows = [*police_rows(1, 30), "31/P/2024;15.03.2024;Ilfof;drugs_cannabis;x;NU;;0;;;in_lucru;"]
+    done = ingest(police_csv(tmp_path / "police.csv", rows))
+    assert done.returncode == 1, done.stderr
+    assert "symbolic link" in done.stderr and "Traceback" not in done.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_every_quarantine_file_is_private_to_the_platform(catalog, tmp_path):
+    rows = [*police_rows(1, 30), "31/P/2024;15.03.2024;Ilfof;drugs_cannabis;x;NU;;0;;;in_lucru;"]
+    assert ingest(police_csv(tmp_path / "police.csv", rows)).returncode == 0
+    files = [p for p in catalog.quarantine.rglob("*") if p.is_file()]
+    assert sorted(p.name for p in files) == ["reasons.csv", "rows.csv", "summary.json"]
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}

@@ -120,6 +120,7 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
     """
     keep_freed_memory()  # before polars loads
     from analysis.contracts.model import ContractError
+    from analysis.fsutil import OutsideRoot
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.pseudonymise import MissingKey
     from analysis.ingest.run import TooManyRejected, ingest_file
@@ -133,6 +134,8 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
         raise ExitCode(str(exc), 3) from None
     except (Unreadable, ContractError, MissingKey) as exc:
         raise ExitCode(str(exc), 2) from None
+    except OutsideRoot as exc:
+        raise ExitCode(str(exc), 1) from None
     if as_json:
         click.echo(json.dumps(_ingest_json(result)))
         return
@@ -314,6 +317,7 @@ def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -
     audited by kind, never with a value from the file."""
     from analysis.audit import AuditLog
     from analysis.contracts.model import ContractError
+    from analysis.fsutil import OutsideRoot
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.pseudonymise import MissingKey
     from analysis.ingest.run import PURPOSE, TooManyRejected, ingest_file
@@ -338,7 +342,7 @@ def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -
     except (Unreadable, ContractError) as exc:
         console.print(f"[red]unreadable[/red] {label}: {escape(str(exc).splitlines()[0])}")
         kind, outcome = "extract(s) rejected", "unreadable"
-    except MissingKey as exc:
+    except (MissingKey, OutsideRoot) as exc:
         console.print(f"[red]not ingested[/red] {label}: {escape(str(exc))}")
         tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
         return None
