@@ -98,22 +98,45 @@ def _warn_inside_checkout(folder: Path) -> None:
 @click.option("--partner", required=True, metavar="ID")
 @click.option("--name", help="The institution's name, for people.")
 @click.option("--valid-until", type=click.DateTime(["%Y-%m-%d"]), help="Default: two years.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="A source this partner may send (repeat for several); default: the partner's usual.",
+)
 @click.argument("pubfile", type=EXISTING_FILE)
 def keys_register(
-    partner: str, name: str | None, valid_until: dt.datetime | None, pubfile: Path
+    partner: str,
+    name: str | None,
+    valid_until: dt.datetime | None,
+    sources: tuple[str, ...],
+    pubfile: Path,
 ) -> None:
     """Pin partner ID's public key (PUBFILE, from `nocta keys init --partner`)."""
+    from analysis.contracts.model import sources as known_sources
+
+    unknown = sorted(set(sources) - set(known_sources()))
+    if unknown:
+        known = ", ".join(known_sources())
+        raise click.UsageError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
     try:
         public, named = read_public(pubfile)
         if named != partner:
             raise TransferError(f"{pubfile.name} is the key of {named!r}, not of {partner!r}")
         until = valid_until.replace(tzinfo=dt.UTC) if valid_until else None
         entry = Registry(state.registry(Catalog.from_env())).register(
-            partner, public, name=name, valid_until=until
+            partner, public, name=name, valid_until=until, sources=list(sources) or None
         )
     except TransferError as exc:
         raise Failed(str(exc)) from None
     _say(f"Registered key {entry.key_id} for {partner}, valid until {entry.valid_until}.")
+    allowed = ", ".join(entry.allowed_sources())
+    _say(
+        f"{partner} may send: {allowed}."
+        if allowed
+        else f"Warning: {partner} may send no source yet; register again with --source."
+    )
     _say("Confirm this key id with the partner by another channel (phone) before use.")
     click.echo(entry.key_id)
 
@@ -163,10 +186,12 @@ def keys_list(as_json: bool) -> None:
         )  # fmt: skip
         if as_json:
             fields = ("partner", "name", "key_id", "valid_from", "valid_until", "revoked")
-            click.echo(json.dumps({k: getattr(entry, k) for k in fields} | {"status": status}))
+            extra = {"status": status, "sources": list(entry.allowed_sources())}
+            click.echo(json.dumps({k: getattr(entry, k) for k in fields} | extra))
             continue
         until = f"revoked {entry.revoked}" if entry.revoked else f"valid until {entry.valid_until}"
-        click.echo(f"{entry.partner:<10} {entry.key_id}  {status:<8} {until}  {entry.name}")
+        sent = ",".join(entry.allowed_sources()) or "-"
+        click.echo(f"{entry.partner:<10} {entry.key_id}  {status:<8} {until}  {sent}  {entry.name}")
 
 
 @click.group("transfer")
