@@ -188,3 +188,72 @@ def test_every_quarantine_file_is_private_to_the_platform(catalog, tmp_path):
     files = [p for p in catalog.quarantine.rglob("*") if p.is_file()]
     assert sorted(p.name for p in files) == ["reasons.csv", "rows.csv", "summary.json"]
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
+
+
+# --- personal data in free text -----------------------------------------------------------------
+def cnp(first12: str) -> str:
+    from analysis.reference.cnp import check_digit
+
+    return first12 + str(check_digit(first12))
+
+
+SUSPECT = cnp("180010112345")  # born 1980-01-01, Cluj (12)
+OTHER = cnp("290512403456")
+
+
+def test_cnps_typed_into_free_text_never_reach_the_snapshot(catalog, tmp_path):
+    wrong_check = SUSPECT[:12] + str((int(SUSPECT[12]) + 1) % 10)  # an invoice number, say
+    rows = [
+        *police_rows(1, 20),
+        f"21/P/2024;15.03.2024;Cluj;drugs_cannabis;L143/2000 art. 2;NU;;1;{SUSPECT};;in_lucru;"
+        f"martor {OTHER}, suspect {SUSPECT}, factura {wrong_check}",
+        f"22/P/2024;15.03.2024;Cluj;drugs_cannabis;CP art. 367 ({OTHER});NU;;0;;;in_lucru;",
+    ]
+    done = ingest(police_csv(tmp_path / "police.csv", rows), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["cnps_in_text"] == {"ART_INCADRARE": 1, "OBSERVATII": 2}
+    import polars as pl
+
+    snapshot = pl.read_parquet(catalog.snapshot_data("police_cases", summary["snapshot_id"]))
+    notes, basis = snapshot["notes"][20], snapshot["legal_basis"][21]
+    pseudonym = snapshot["suspect_ids"][20][0]
+    assert SUSPECT not in notes and OTHER not in notes and OTHER not in basis
+    assert f"suspect {pseudonym}" in notes  # the same person, linkable, not identifiable
+    assert wrong_check in notes  # not a CNP: left as typed
+    for path in catalog.home.rglob("*"):
+        if path.is_file() and path.name != "rows.csv":
+            data = path.read_bytes()
+            assert SUSPECT.encode() not in data and OTHER.encode() not in data, path
+
+
+def test_a_cnp_in_any_column_is_masked_in_reasons_and_never_printed(catalog, tmp_path):
+    rows = [
+        *police_rows(1, 100),
+        f"101/P/2024;15.03.2024;{SUSPECT};drugs_cannabis;x;NU;;0;;;in_lucru;",
+        f"102/P/2024;15.03.2024;Cluj;drugs_cannabis;x;NU;;0;;;{OTHER};",
+        f"103/P/2024;15.03.2024;Cluj;drugs_cannabis;;NU;;0;;;in_lucru;note {OTHER}",
+    ]
+    path = police_csv(tmp_path / "police.csv", rows)
+    reasons = tmp_path / "reasons.csv"
+    for done in (ingest(path), ingest(path, "--json")):
+        assert done.returncode == 0, done.stderr
+        assert SUSPECT not in done.stdout + done.stderr and OTHER not in done.stdout + done.stderr
+    checked = subprocess.run(
+        [NOCTA, "check", "--source", "police_cases", str(path), "--reasons", str(reasons)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    quarantined = next(catalog.quarantine.rglob("reasons.csv"))
+    for written in (quarantined, reasons):
+        text = written.read_text()
+        assert "JUDET" in text and "STADIU" in text
+        assert SUSPECT not in text and OTHER not in text, written
+    assert SUSPECT in next(catalog.quarantine.rglob("rows.csv")).read_text()  # stewards only
+
+
+def test_error_messages_mask_what_could_be_a_cnp():
+    from analysis.ingest.freetext import scrub
+
+    assert scrub(f"could not parse `{SUSPECT}` at line 3") == "could not parse `***` at line 3"

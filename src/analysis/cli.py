@@ -204,6 +204,7 @@ def check_command(source: str, file: Path, reasons_csv: Path | None, as_json: bo
 
 def _ingest_json(result) -> dict:
     keys = ("source", "rows_read", "rows_accepted", "rows_quarantined", "snapshot_id", "reasons")
+    keys += ("cnps_in_text",)
     return {k: getattr(result, k) for k in keys} | {
         "published": result.published,
         "reused": result.reused,
@@ -223,6 +224,8 @@ def _print_ingest(result) -> None:
     )
     for rule, count in result.reasons.items():
         console.print(f"  quarantined for {rule}: {count:,}")
+    for column, count in result.cnps_in_text.items():
+        console.print(f"  CNPs typed into {column}, replaced in place: {count:,}")
     for label, warning in result.warnings.items():
         detail = warning.get("note") or f"{warning['unmatched']:,} values not found"
         console.print(f"  [yellow]warning[/yellow] {label}: {detail}")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from analysis.ingest.freetext import scrub
 from analysis.reference.text import strip_diacritics
 
 BOM = b"\xef\xbb\xbf"
@@ -324,6 +325,6 @@ def read_partner_file(path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile
         return _read_csv(path, block_bytes)
     except Unreadable:
         raise
-    except Exception as exc:  # the reader's own words, on one line
+    except Exception as exc:  # the reader's own words, on one line, no CNP it may quote
         message = f"cannot be read as {suffix.lstrip('.') or 'csv'}: {exc}".splitlines()[0]
-        raise Unreadable(message) from None
+        raise Unreadable(scrub(message)) from None

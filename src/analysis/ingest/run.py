@@ -35,6 +35,7 @@ from analysis.ingest.decode import (
     Unreadable,
     read_partner_file,
 )
+from analysis.ingest.freetext import scrub
 from analysis.ingest.layouts import read_eurostat, read_tempo
 from analysis.ingest.messages import explain
 from analysis.ingest.normalise import Pseudonymiser, normalise
@@ -113,7 +114,7 @@ def _batches(opened: PartnerFile, path: Path) -> Iterator[Batch]:
                 raise Unreadable(f"{path.name} {exc}") from None
             except pl.exceptions.PolarsError as exc:
                 message = f"{path.name} cannot be read as csv: {exc}".splitlines()[0]
-                raise Unreadable(message) from None
+                raise Unreadable(scrub(message)) from None
             if batch is None:
                 return
             ahead = pool.submit(next, batches, None)
@@ -242,10 +243,11 @@ def ingest_file(
     names = Pseudonymiser(key) if key else None
     snapshot = SnapshotWriter(catalog, source, result.snapshot_id)
     quarantine = QuarantineWriter(catalog, source, result.snapshot_id)
+    found: dict[str, int] = {}  # CNPs typed into text fields, filled by the writer's thread
 
     def keep(checked: Checked) -> None:
         quarantine.write(checked.reasons, _raw_rows(checked))
-        snapshot.write(partial(normalise, checked.accepted, contract, names))
+        snapshot.write(partial(normalise, checked.accepted, contract, names, found))
 
     try:
         _stream(contract, path, result, today or dt.date.today(), block_bytes, keep, on_progress)
@@ -272,6 +274,7 @@ def ingest_file(
         raise TooManyRejected(result, ratio, contract.max_reject_ratio)
     try:
         snapshot.close()
+        result.cnps_in_text = dict(sorted(found.items()))
         result.warnings = reference_warnings(catalog, contract, pl.scan_parquet(snapshot.data))
     except BaseException:
         snapshot.discard()
@@ -290,5 +293,6 @@ def ingest_file(
         rows_quarantined=result.rows_quarantined,
         source_sha256=digest,
         contract=f"{contract.contract_id}@{contract.version}",
+        cnps_in_text=sum(result.cnps_in_text.values()),
     )
     return result

@@ -40,6 +40,7 @@ class IngestResult:
     contract_version: str = ""
     key_version: str | None = None
     warnings: dict[str, dict] = field(default_factory=dict)
+    cnps_in_text: dict[str, int] = field(default_factory=dict)  # CNPs replaced, by column
     published: bool = True
     reused: bool = False  # the same file was already ingested: its snapshot is reused
 
