@@ -257,3 +257,24 @@ def test_error_messages_mask_what_could_be_a_cnp():
     from analysis.ingest.freetext import scrub
 
     assert scrub(f"could not parse `{SUSPECT}` at line 3") == "could not parse `***` at line 3"
+
+
+# --- the pseudonym key ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("content", "mode", "said"),
+    [
+        ("k1:\n", 0o600, "is not a pseudonymisation key"),  # empty: every pseudonym reversible
+        ("k1:" + "ab" * 31 + "\n", 0o600, "at least 32 bytes"),
+        ("k1:" + "zz" * 32 + "\n", 0o600, "is not a pseudonymisation key"),
+        ("k1:" + "ab" * 32 + "\n", 0o640, "can be read by others (mode 640)"),
+    ],
+)
+def test_a_broken_pseudonym_key_is_refused_naming_the_file(catalog, tmp_path, content, mode, said):
+    key = catalog.keys / "pseudonym.key"
+    key.write_text(content)
+    key.chmod(mode)
+    done = ingest(police_csv(tmp_path / "police.csv", police_rows(1, 3)))
+    assert done.returncode == 2, done.stderr
+    message = done.stderr.strip()
+    assert "\n" not in message and str(key) in message and said in message
+    assert not catalog.curated.exists()

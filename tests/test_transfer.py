@@ -202,6 +202,7 @@ def test_synth_extracts_sealed_and_opened_ingest_to_the_same_snapshots(world, tm
     direct = Catalog(tmp_path / "direct")
     direct.keys.mkdir(parents=True)
     (direct.keys / KEY_FILE).write_bytes((world.catalog.keys / KEY_FILE).read_bytes())
+    (direct.keys / KEY_FILE).chmod(0o600)
     ins_key, ins_pub = init_partner("ins", world.tmp / "ins")
     _register(world.catalog, ins_pub, valid_from=utc_now() - dt.timedelta(days=1))
     for partner, key, source in (
