@@ -422,17 +422,42 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Check that no record of the audit log was edited, removed or reordered."""
-    from analysis.audit import AuditLog
+    """Check the audit log: no record edited, removed, reordered or forged, none missing at
+    its end (the head file and the snapshot manifests cite how many records it had)."""
+    from analysis.audit import AuditKeyError, AuditLog
 
-    path = Catalog.from_env().audit_log
-    outcome = AuditLog(path).verify()
+    catalog = Catalog.from_env()
+    path = catalog.audit_log
+    try:
+        outcome = AuditLog(path, catalog.keys).verify(_audit_anchors(catalog))
+    except AuditKeyError as exc:
+        raise ExitCode(str(exc), 1) from None
     if not outcome.ok:
         line = outcome.first_bad_line
+        if line is None:
+            advice = "copy audit/ aside and compare with a backup"
+            raise ExitCode(f"{path}: {outcome.reason}; {advice}", 1)
         # a line's edit shows on the next one, whose `prev` no longer matches: name both
         where = f"; compare lines {line - 1} and {line} with a backup" if line > 1 else ""
         raise ExitCode(f"{path} line {line}: {outcome.reason}{where}", 1)
-    click.echo(f"{path}: {outcome.records} records, chain intact")
+    unkeyed = f" ({outcome.unkeyed} written before the log was keyed)" if outcome.unkeyed else ""
+    click.echo(f"{path}: {outcome.records} records, chain intact, keyed{unkeyed}")
+
+
+def _audit_anchors(catalog: Catalog) -> list:
+    """The audit log's head as each curated snapshot's manifest cites it."""
+    from analysis.audit import Anchor
+
+    anchors = []
+    for manifest_path in sorted(catalog.curated.glob("*/*/_manifest.json")):
+        try:
+            head = json.loads(manifest_path.read_text(encoding="utf-8")).get("audit_head")
+            if head:
+                cited = Anchor(int(head["records"]), str(head["sha256"]), str(manifest_path))
+                anchors.append(cited)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged manifest is verify_snapshot's business
+    return anchors
 
 
 @main.command()

@@ -281,6 +281,7 @@ def ingest_file(
         quarantine.discard()
         raise
     quarantine.close(result)
+    result.audit_head = audit.head()  # cited, so that removing records later is detected
     snapshot.publish(result)
     audit.append(
         "collection",

@@ -41,6 +41,7 @@ class IngestResult:
     key_version: str | None = None
     warnings: dict[str, dict] = field(default_factory=dict)
     cnps_in_text: dict[str, int] = field(default_factory=dict)  # CNPs replaced, by column
+    audit_head: dict | None = None  # the audit log's head when published (audit.AuditLog.head)
     published: bool = True
     reused: bool = False  # the same file was already ingested: its snapshot is reused
 
