@@ -278,3 +278,124 @@ def test_a_broken_pseudonym_key_is_refused_naming_the_file(catalog, tmp_path, co
     message = done.stderr.strip()
     assert "\n" not in message and str(key) in message and said in message
     assert not catalog.curated.exists()
+
+
+# --- containers: XLSX and Parquet within the source's limits --------------------------------------
+def police_xlsx(path: Path, rows: int = 3, extra_sheets: dict | None = None, edit=None) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Dosare"
+    sheet.append(HEADER.split(";"))
+    for line in police_rows(1, rows):
+        sheet.append(line.split(";"))
+    for title, lines in (extra_sheets or {}).items():
+        other = book.create_sheet(title)
+        for line in lines:
+            other.append(line.split(";"))
+    if edit:
+        edit(sheet)
+    book.save(path)
+    return path
+
+
+def rewrite_part(path: Path, part: str, change) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        contents = {info.filename: book.read(info) for info in book.infolist()}
+    contents[part] = change(contents[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in contents.items():
+            book.writestr(name, data)
+    return path
+
+
+def test_an_xlsx_declaring_the_whole_grid_is_refused_before_reading(catalog, tmp_path):
+    import re
+
+    bomb = rewrite_part(
+        police_xlsx(tmp_path / "police.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', xml),
+    )
+    done = ingest(bomb)
+    assert done.returncode == 2, done.stderr
+    assert 'sheet "Dosare" spans 1,048,576 rows by 16,384 columns' in done.stderr
+    assert "max_rows, max_columns in the contract" in done.stderr
+    assert not catalog.curated.exists() and not catalog.quarantine.exists()
+
+
+def test_an_xlsx_with_a_cell_far_to_the_right_is_refused(catalog, tmp_path):
+    far = police_xlsx(tmp_path / "police.xlsx", edit=lambda s: s.cell(2, 5000, "x"))
+    done = ingest(far)
+    assert done.returncode == 2 and "5,000 columns" in done.stderr, done.stderr
+
+
+def test_an_xlsx_that_unpacks_past_the_limit_is_refused(catalog, tmp_path):
+    import zipfile
+
+    path = police_xlsx(tmp_path / "police.xlsx")
+    padding = "xl/media/padding.bin"
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book,
+        book.open(padding, "w", force_zip64=True) as f,
+    ):
+        for _ in range(513):
+            f.write(bytes(1 << 20))
+    done = ingest(path)
+    assert done.returncode == 2 and "unpacks to more than 512 MiB" in done.stderr, done.stderr
+
+
+def test_the_sheet_with_the_sources_columns_is_read_and_two_are_an_error(catalog, tmp_path):
+    notes = {"Note": ["Observații ale biroului", "nimic de raportat"]}
+    one = ingest(police_xlsx(tmp_path / "one.xlsx", rows=30, extra_sheets=notes), "--json")
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["rows_read"] == 30
+    more = {"Dosare 2": [HEADER, *police_rows(100, 60)]}
+    two = ingest(police_xlsx(tmp_path / "two.xlsx", extra_sheets=more))
+    assert two.returncode == 2, two.stderr
+    assert 'has 2 sheets and "Dosare", "Dosare 2" with the source\'s columns' in two.stderr
+
+
+def test_a_formula_without_a_saved_value_is_an_error_naming_the_cell(catalog, tmp_path):
+    def formula(sheet) -> None:
+        sheet["J3"] = "=1000+234"  # openpyxl saves no value: Excel computes it on opening
+
+    done = ingest(police_xlsx(tmp_path / "police.xlsx", edit=formula))
+    assert done.returncode == 2, done.stderr
+    assert 'sheet "Dosare" cell(s) J3 hold a formula without a saved value' in done.stderr
+
+
+def test_a_parquet_over_the_row_limit_is_refused_from_its_footer(catalog, tmp_path):
+    import polars as pl
+
+    path = tmp_path / "ocg.parquet"
+    pl.select(ID_GRUP=pl.repeat("GR-000001", 100_001)).write_parquet(path)
+    done = ingest(path, source="ocg_register")
+    assert done.returncode == 2, done.stderr
+    assert "has 100,001 rows, over the limit of 100,000" in done.stderr
+
+
+def test_a_flood_of_identical_rows_stops_before_filling_the_quarantine(catalog, tmp_path):
+    header = "NR_DOSAR_PARCHET;NR_DOSAR_POLITIE;STRUCTURA;JUDET;DATA_SESIZARE;DATA_SOLUTIE;"
+    header += "SOLUTIE;PIETE;ID_GRUP;NR_INCULPATI;CNP_INCULPATI;SECHESTRU_RON"
+    row = "1/D/P/2024;;ST Cluj;Cluj;15.03.2024;;;drugs_cannabis;;0;;"
+    path = tmp_path / "prosecution.csv"
+    path.write_text("\n".join([header, *[row] * 60_000]) + "\n")
+    done = ingest(path, source="prosecution_cases")
+    assert done.returncode == 2, done.stderr
+    assert "rows break the contract already" in done.stderr and "stopped reading" in done.stderr
+    assert not catalog.quarantine.exists() or not any(catalog.quarantine.rglob("*.csv"))
+
+
+def test_duplicate_headers_are_found_in_one_pass(catalog, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(";".join(["X"] * 90 + HEADER.split(";")[:5]) + "\n1\n")
+    done = ingest(path)
+    assert done.returncode == 2 and "more than one column named X" in done.stderr
+    wide = tmp_path / "wider.csv"
+    wide.write_text(";".join(f"C{i}" for i in range(200_000)) + "\n1\n")
+    done = ingest(wide)
+    assert done.returncode == 2 and "200,000 columns, over the limit of 100" in done.stderr

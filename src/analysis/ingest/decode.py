@@ -13,13 +13,15 @@ block, not for the file.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from analysis.contracts.model import Limits
 from analysis.ingest.freetext import scrub
 from analysis.reference.text import strip_diacritics
 
@@ -243,14 +245,16 @@ def _batch(frame: pl.DataFrame, problems: list[tuple]) -> Batch:
 
 
 def _unique_headers(raw_names: list[str]) -> list[str]:
+    """Canonical names, each once; counted in one pass (a header of 200,000 columns is refused
+    at once, not after comparing every pair)."""
     names = [canonical_header(h) for h in raw_names]
-    seen = {n for n in names if names.count(n) > 1}
+    seen = sorted(n for n, k in Counter(names).items() if k > 1)[:10]
     if seen:
-        raise Unreadable(f"has more than one column named {', '.join(sorted(seen))}")
+        raise Unreadable(f"has more than one column named {', '.join(seen)}")
     return names
 
 
-def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
+def _read_csv(path: Path, block_bytes: int, limits: Limits) -> PartnerFile:
     stream = path.open("rb")
     head = stream.read(4096)
     if not head.strip():
@@ -266,7 +270,14 @@ def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
     header_line, _, first = first.partition(b"\n")
     header = header_line.decode("utf-8", errors="replace").rstrip("\r")
     separator = sniff_separator(header)
-    names = _unique_headers(next(csv.reader([header], delimiter=separator)))
+    raw_names = next(csv.reader([header], delimiter=separator))
+    if len(raw_names) > limits.max_columns:
+        stream.close()
+        raise Unreadable(
+            f"has {len(raw_names):,} columns, over the limit of {limits.max_columns:,} "
+            "(max_columns in the contract)"
+        )
+    names = _unique_headers(raw_names)
     info = {"format": "csv", "encoding": text.name, "separator": separator}
     opened = PartnerFile(names, info, iter(()), len(first_block))
 
@@ -313,18 +324,95 @@ def _excel_cells_as_typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fix(pl.col(c)).alias(c) for c in frame.columns)
 
 
-def read_partner_file(path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
-    """A CSV (streamed), XLSX (first sheet) or Parquet partner file as batches of strings."""
+def read_partner_file(
+    path: Path,
+    block_bytes: int = BLOCK_BYTES,
+    limits: Limits | None = None,
+    sheet: str | None = None,
+    headers: Collection[str] = (),
+) -> PartnerFile:
+    """A CSV (streamed), XLSX (one sheet: `sheet`, else the only one whose first row holds
+    `headers`) or Parquet partner file as batches of strings, within `limits`."""
+    from analysis.ingest import containers
+
+    limits = limits or Limits()
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return whole(pl.read_parquet(path), {"format": "parquet"}, [])
+            containers.check_parquet(path, limits)
+            return whole(_parquet_strings(path, limits), {"format": "parquet"}, [])
         if suffix == ".xlsx":
-            frame = pl.read_excel(path, infer_schema_length=0)
-            return whole(_excel_cells_as_typed(frame), {"format": "xlsx"}, [])
-        return _read_csv(path, block_bytes)
+            chosen = _choose_sheet(path, containers.check_xlsx(path, limits), sheet, headers)
+            frame = pl.read_excel(path, sheet_name=chosen, infer_schema_length=0)
+            return whole(_excel_cells_as_typed(frame), {"format": "xlsx", "sheet": chosen}, [])
+        return _read_csv(path, block_bytes, limits)
     except Unreadable:
         raise
     except Exception as exc:  # the reader's own words, on one line, no CNP it may quote
         message = f"cannot be read as {suffix.lstrip('.') or 'csv'}: {exc}".splitlines()[0]
         raise Unreadable(scrub(message)) from None
+
+
+def _parquet_strings(path: Path, limits: Limits) -> pl.DataFrame:
+    """The file as strings, a few thousand rows at a time, stopping once the strings pass the
+    unpacked limit (a footer may understate what its pages unpack to)."""
+    import pyarrow.parquet as pq
+
+    frames, size = [], 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.select(pl.all().cast(pl.String))
+        size += frame.estimated_size()
+        if size > limits.max_unpacked_bytes:
+            raise Unreadable(
+                f"unpacks to more than {limits.max_unpacked_bytes >> 20:,} MiB, the limit for "
+                "this source (max_unpacked_mib in the contract)"
+            )
+        frames.append(frame)
+    if not frames:
+        raise Unreadable("has no rows")
+    return pl.concat(frames)
+
+
+def _choose_sheet(path: Path, sheets: list, wanted: str | None, headers: Collection[str]) -> str:
+    """The sheet to read, its formula cells checked; Unreadable says why none or several."""
+    names = [s.name for s in sheets]
+    if wanted is not None:
+        if wanted not in names:
+            raise Unreadable(f'has no sheet "{wanted}" (its sheets: {", ".join(names)})')
+        chosen = next(s for s in sheets if s.name == wanted)
+    elif len(sheets) == 1:
+        chosen = sheets[0]
+    else:
+        import fastexcel
+
+        reader = fastexcel.read_excel(path)
+        expected = set(headers)
+        fits = [
+            s
+            for s in sheets
+            if expected
+            and expected <= {canonical_header(str(c)) for c in _first_row(reader, s.name)}
+        ]
+        if len(fits) != 1:
+            which = ", ".join(f'"{s.name}"' for s in fits) if fits else "none"
+            raise Unreadable(
+                f"has {len(sheets)} sheets and {which} with the source's columns: keep one "
+                "sheet, or name it in the contract (sheet)"
+            )
+        chosen = fits[0]
+    if chosen.formula_cells:
+        cells = ", ".join(chosen.formula_cells)
+        raise Unreadable(
+            f'sheet "{chosen.name}" cell(s) {cells} hold a formula without a saved value: '
+            "open the file in Excel, let it calculate, save it and send it again"
+        )
+    return chosen.name
+
+
+def _first_row(reader, name: str) -> list[str]:
+    try:
+        return [c.name for c in reader.load_sheet(name, n_rows=0).available_columns()]
+    except Exception:  # an empty sheet, a chart sheet: not a candidate
+        return []

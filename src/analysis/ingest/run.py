@@ -74,7 +74,13 @@ class Checked:
 def open_source(contract: Contract, path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
     """Open the file in the contract's layout and check its columns are those of the source."""
     reader = {"tempo": read_tempo, "eurostat": read_eurostat}.get(contract.layout)
-    opened = reader(path) if reader else read_partner_file(path, block_bytes)
+    opened = (
+        reader(path)
+        if reader
+        else read_partner_file(
+            path, block_bytes, contract.limits, contract.sheet, contract.by_header()
+        )
+    )
     missing = [h for h in contract.by_header() if h not in opened.columns]
     if missing:
         raise Unreadable(
@@ -142,6 +148,8 @@ def _stream(
         for batch in _batches(opened, path):
             checked = check(validator, batch)
             result.rows_read += batch.frame.height
+            rejected = result.rows_quarantined + checked.rejected.height
+            _within_limits(contract, path, result.rows_read, rejected)
             result.rows_accepted += checked.accepted.height
             result.rows_quarantined += checked.rejected.height
             for rule, n in checked.reasons.group_by("rule").len().iter_rows():
@@ -153,6 +161,24 @@ def _stream(
         raise Unreadable(f"{path.name} has a header but no data rows")
     result.reasons = dict(sorted(reasons.items()))
     result.read_as = opened.read_as
+
+
+def _within_limits(contract: Contract, path: Path, rows: int, rejected: int) -> None:
+    """Stop reading a file over the source's row limit, or one whose rejected rows already
+    exceed what the steward accepts of the largest extract the source may send (it cannot be
+    published, and its quarantine would only fill the disk)."""
+    limit = contract.limits.max_rows
+    if rows > limit:
+        raise Unreadable(
+            f"{path.name} has more than {limit:,} rows, the limit for {contract.source} "
+            "(max_rows in the contract); nothing was published"
+        )
+    if rejected > max(contract.max_reject_ratio * limit, 1000):
+        raise Unreadable(
+            f"{path.name}: {rejected:,} rows break the contract already, more than the "
+            f"{contract.max_reject_ratio:.1%} its steward accepts of the largest extract "
+            f"({limit:,} rows, max_rows in the contract); stopped reading, nothing was published"
+        )
 
 
 @contextmanager
