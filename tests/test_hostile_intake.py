@@ -399,3 +399,12 @@ def test_duplicate_headers_are_found_in_one_pass(catalog, tmp_path):
     wide.write_text(";".join(f"C{i}" for i in range(200_000)) + "\n1\n")
     done = ingest(wide)
     assert done.returncode == 2 and "200,000 columns, over the limit of 100" in done.stderr
+
+
+def test_a_stray_quote_names_its_row(catalog, tmp_path):
+    rows = police_rows(1, 20_000)
+    rows[1] = rows[1].replace("Cluj", 'Cl"uj')
+    done = ingest(police_csv(tmp_path / "police.csv", rows))
+    assert done.returncode == 2, done.stderr
+    assert 'police.csv row 2: a quote (") opens a value that never closes' in done.stderr
+    assert "Traceback" not in done.stderr

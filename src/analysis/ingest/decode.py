@@ -100,23 +100,53 @@ def sniff_separator(header: str) -> str:
     return ";" if header.count(";") >= header.count(",") else ","
 
 
+class _Unclosed(Exception):
+    """A quote opens in the first record of what is left and never closes."""
+
+
+# a quoted field longer than this (and one block) is a stray quote, not a field
+_LONGEST_FIELD = 1 << 20
+
+
 def _blocks(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
     """Blocks of whole records: each ends after a newline that is outside any quoted field.
 
     In RFC 4180 text a newline is outside quotes exactly when the quotes before it are even
-    (an escaped quote is two quotes), so a cut needs a count, not a parse.
+    (an escaped quote is two quotes), so a cut needs a count, not a parse: one count over the
+    block (numpy), whatever the number of lines. A quote that never closes (a stray `"` in a
+    value) raises _Unclosed: it opens in the first record not yet yielded.
     """
     rest = b""
     while chunk := stream.read(size):
         data = rest + chunk
-        cut = data.rfind(b"\n")
-        while cut >= 0 and data.count(b'"', 0, cut) % 2:
-            cut = data.rfind(b"\n", 0, cut)
+        cut = _last_cut(data)
         rest = data[cut + 1 :]
         if cut >= 0:
             yield data[: cut + 1]
+        elif len(rest) > max(2 * size, _LONGEST_FIELD):
+            raise _Unclosed
     if rest:
+        if rest.count(b'"') % 2:
+            raise _Unclosed
         yield rest  # a last record without its newline (a truncated file): still read
+
+
+def _last_cut(data: bytes) -> int:
+    """The offset of the last newline outside quotes, or -1."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(raw == ord("\n"))
+    if not newlines.size:
+        return -1
+    quotes = np.flatnonzero(raw == ord('"'))
+    outside = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    return int(outside[-1]) if outside.size else -1
+
+
+def _unclosed(row: int) -> Unreadable:
+    return Unreadable(
+        f'row {row}: a quote (") opens a value that never closes (a stray " inside a value? '
+        'a value holding " must be written in quotes, with the quote doubled: "a ""b"" c")'
+    )
 
 
 class _Text:
@@ -265,7 +295,11 @@ def _read_csv(path: Path, block_bytes: int, limits: Limits) -> PartnerFile:
     stream.seek(len(BOM) if bom else 0)
     text = _Text(bom)
     blocks = _blocks(stream, block_bytes)
-    first_block = next(blocks)
+    try:
+        first_block = next(blocks)
+    except _Unclosed:
+        stream.close()
+        raise _unclosed(1) from None
     first, damaged = text.utf8(first_block)
     header_line, _, first = first.partition(b"\n")
     header = header_line.decode("utf-8", errors="replace").rstrip("\r")
@@ -289,7 +323,10 @@ def _read_csv(path: Path, block_bytes: int, limits: Limits) -> PartnerFile:
                     batch = _csv_batch(data, bad, names, separator, start, text.name)
                     start += batch.frame.height
                     yield batch
-                block = next(blocks, None)
+                try:
+                    block = next(blocks, None)
+                except _Unclosed:
+                    raise _unclosed(start + 1) from None
                 if block is None:
                     break
                 opened.bytes_read += len(block)
