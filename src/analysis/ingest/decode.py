@@ -133,6 +133,9 @@ def _blocks(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
 
 def _last_cut(data: bytes) -> int:
     """The offset of the last newline outside quotes, or -1."""
+    last = data.rfind(b"\n")
+    if last < 0 or data.count(b'"', 0, last) % 2 == 0:
+        return last  # the usual case: one count, no array
     raw = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(raw == ord("\n"))
     if not newlines.size:
