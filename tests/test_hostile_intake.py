@@ -408,3 +408,27 @@ def test_a_stray_quote_names_its_row(catalog, tmp_path):
     assert done.returncode == 2, done.stderr
     assert 'police.csv row 2: a quote (") opens a value that never closes' in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- smaller cases --------------------------------------------------------------------------------
+def test_blank_last_lines_are_not_records(catalog, tmp_path):
+    path = police_csv(tmp_path / "police.csv", police_rows(1, 25))
+    path.write_bytes(path.read_bytes() + b"\r\n\r\n")
+    done = ingest(path, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["rows_read"], summary["rows_quarantined"]) == (25, 0)
+
+
+def test_nul_bytes_past_the_first_block_of_text_are_quarantined(catalog, tmp_path):
+    import polars as pl
+
+    rows = police_rows(1, 200)
+    rows[150] = rows[150].replace("in_lucru;", "in_lucru;ab\x00cd")
+    done = ingest(police_csv(tmp_path / "police.csv", rows), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["rows_read"], summary["rows_quarantined"]) == (200, 1)
+    assert summary["reasons"] == {"_row:encoding": 1}
+    snapshot = pl.read_parquet(catalog.snapshot_data("police_cases", summary["snapshot_id"]))
+    assert not snapshot["notes"].drop_nulls().str.contains("\x00", literal=True).any()

@@ -116,6 +116,24 @@ def _blocks(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
     block (numpy), whatever the number of lines. A quote that never closes (a stray `"` in a
     value) raises _Unclosed: it opens in the first record not yet yielded.
     """
+    pending = None  # one block held back: the last one loses its trailing blank lines
+    try:
+        for block in _whole_records(stream, size):
+            if pending is not None:
+                yield pending
+            pending = block
+    except _Unclosed:
+        if pending is not None:  # its records come before the quote that never closes
+            yield pending
+        raise
+    if pending is not None:
+        ending = b"\r\n" if pending.endswith(b"\r\n") else b"\n"
+        trimmed = pending.rstrip(b"\r\n")  # blank last lines, as Windows exports end
+        if trimmed:
+            yield trimmed + ending
+
+
+def _whole_records(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
     rest = b""
     while chunk := stream.read(size):
         data = rest + chunk
@@ -261,6 +279,12 @@ def _csv_batch(
     data: bytes, damaged: bool, names: list[str], separator: str, start: int, encoding: str
 ) -> Batch:
     frame, problems = _parse_block(data, names, separator, start)
+    if b"\x00" in data:  # binary bytes past the first 4 KB: the rows holding them
+        hit = frame.select(pl.any_horizontal(pl.all().str.contains("\x00", literal=True)))
+        problems += [
+            (start + i, "_row:encoding", "*", "holds a NUL byte (binary data, not text)")
+            for i in hit.to_series().arg_true().to_list()
+        ]
     if damaged:
         hit = frame.select(pl.any_horizontal(pl.all().str.contains(REPLACEMENT, literal=True)))
         problems += [
