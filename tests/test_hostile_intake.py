@@ -432,3 +432,22 @@ def test_nul_bytes_past_the_first_block_of_text_are_quarantined(catalog, tmp_pat
     assert summary["reasons"] == {"_row:encoding": 1}
     snapshot = pl.read_parquet(catalog.snapshot_data("police_cases", summary["snapshot_id"]))
     assert not snapshot["notes"].drop_nulls().str.contains("\x00", literal=True).any()
+
+
+def test_two_opens_of_one_package_at_once_one_lands_the_other_is_refused_and_audited(world):
+    big = world.tmp / "x" / "police_cases.csv"
+    big.parent.mkdir()
+    big.write_bytes(os.urandom(24 << 20))  # long enough to decrypt that both are under way
+    package = drop(world, seal(world, [big]))
+    both = [
+        subprocess.Popen(
+            [NOCTA, "transfer", "open", str(package)], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = sorted((p.wait(), p.stderr.read()) for p in both)
+    assert [code for code, _ in results] == [0, 4], results
+    assert "Traceback" not in results[1][1] and len(results[1][1].strip().splitlines()) == 1
+    records = [json.loads(x) for x in world.catalog.audit_log.read_text().splitlines()]
+    assert sorted(r["outcome"] for r in records) == ["accepted", "rejected"]
+    assert (world.catalog.inbox / "accepted" / package.name).is_file()

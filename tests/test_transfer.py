@@ -687,3 +687,23 @@ def test_the_sequence_counter_rises_only_when_a_package_is_written(world, monkey
             seal(world, name="2.nocta")
     assert sorted(p.name for p in (world.tmp / "outbox").iterdir()) == ["1.nocta"]
     assert json.loads(parts(seal(world, name="2.nocta"))[1])["sequence"] == 2
+
+
+def test_a_sequence_number_at_the_maximum_is_undone_by_an_audited_reset(world):
+    from analysis.transfer.package import MAX_INT
+
+    counter = world.key.with_suffix(".seq")
+    assert open_package(world.catalog, seal(world, name="1.nocta")).accepted
+    counter.write_text(f"{MAX_INT - 1}\n")  # a bug at the partner, or a stolen key
+    assert open_package(world.catalog, seal(world, name="max.nocta")).sequence == MAX_INT
+    counter.write_text("1\n")
+    locked = open_package(world.catalog, seal(world, name="2.nocta"))
+    assert not locked.accepted and "is not after the last one opened" in locked.reason
+    key_id = json.loads(parts(world.tmp / "outbox" / "1.nocta")[1])["sender"]["key_id"]
+    reset = CliRunner().invoke(cli, ["transfer", "reset-sequence", "--key-id", key_id, "--to", "1"])
+    assert reset.exit_code == 0 and "expected as number 2" in reset.stderr
+    last = json.loads(world.catalog.audit_log.read_text().splitlines()[-1])
+    assert (last["operation"], last["outcome"]) == ("alteration", "sequence reset")
+    assert last["details"]["last_before"] == MAX_INT
+    counter.write_text("1\n")
+    assert open_package(world.catalog, seal(world, name="2-again.nocta")).accepted

@@ -275,6 +275,37 @@ def transfer_open(package: Path, as_json: bool) -> None:
             click.echo(path)
 
 
+@transfer.command("reset-sequence")
+@click.option("--key-id", required=True, help="The partner's signing key (`nocta keys list`).")
+@click.option("--to", "floor", required=True, type=click.IntRange(0), help="The last good number.")
+def transfer_reset_sequence(key_id: str, floor: int) -> None:
+    """Make the next package expected from KEY-ID number TO+1 (audited).
+
+    For a key locked out by a package numbered far ahead (up to the maximum, by a bug or a
+    compromised key): the numbers above TO opened so far stop counting. The partner sets
+    the counter beside their key (ID.seq) to TO as well. The ledger keeps every transfer.
+    """
+    from analysis.audit import AuditLog
+    from analysis.transfer.ledger import Ledger
+
+    catalog = Catalog.from_env()
+    entry = Registry(state.registry(catalog)).find(key_id)
+    if entry is None:
+        raise Failed(f"no registered key {key_id}: see `nocta keys list`")
+    before = Ledger(state.ledger(catalog)).reset_sequence(key_id, floor, utc_now().isoformat())
+    AuditLog(catalog.audit_log, catalog.keys).append(
+        "alteration",
+        "transfer-ledger",
+        "sequence reset",
+        "keeping a partner's transfers flowing after a sequence number out of range",
+        partner=entry.partner,
+        key_id=key_id,
+        last_before=before,
+        reset_to=floor,
+    )
+    _say(f"Next package from {entry.partner} (key {key_id}) is expected as number {floor + 1}.")
+
+
 @transfer.command("verify-receipt")
 @click.argument("receipt", type=EXISTING_FILE)
 @click.option("--platform", "platform_pub", required=True, type=EXISTING_FILE,

@@ -75,6 +75,10 @@ def open_package(
     in_inbox = package.parent.resolve() == inbox.resolve()
     try:  # in the inbox, whoever drops files there must not make us read through a link
         fd = os.open(package, os.O_RDONLY | os.O_NONBLOCK | (os.O_NOFOLLOW if in_inbox else 0))
+    except FileNotFoundError:
+        if not in_inbox:
+            raise TransferError(f"cannot read {package}: no such file") from None
+        return _gone(catalog, package)
     except OSError as exc:
         raise TransferError(f"cannot read {package}: {exc.strerror}") from None
     with os.fdopen(fd, "rb", buffering=0) as f:
@@ -202,6 +206,21 @@ def _refuse(
         source=manifest.source,
         handling=manifest.handling,
     )
+
+
+def _gone(catalog: Catalog, package: Path) -> Outcome:
+    """A package that left the inbox before it could be read: another open of the same file
+    (a concurrent intake) took it. Refused as a replay, and audited like any refusal."""
+    reason = f"{package.name} is gone from the inbox: another intake opened it at the same time"
+    AuditLog(catalog.audit_log).append(
+        operation="collection",
+        dataset="unverified",
+        outcome="rejected",
+        purpose=PURPOSE,
+        package=package.name,
+        refused_for="replay",
+    )
+    return Outcome(package=package, accepted=False, reason=reason, code="replay")
 
 
 def _audit(catalog: Catalog, manifest: Manifest, outcome: str, **details: object) -> None:
