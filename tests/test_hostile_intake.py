@@ -451,3 +451,16 @@ def test_two_opens_of_one_package_at_once_one_lands_the_other_is_refused_and_aud
     records = [json.loads(x) for x in world.catalog.audit_log.read_text().splitlines()]
     assert sorted(r["outcome"] for r in records) == ["accepted", "rejected"]
     assert (world.catalog.inbox / "accepted" / package.name).is_file()
+
+
+def test_a_linked_landing_folder_is_never_written_through(world, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    world.catalog.landing.mkdir(parents=True)
+    (world.catalog.landing / "police_cases").symlink_to(outside)
+    good = police_csv(world.tmp / "x" / "police_cases.csv", police_rows(1, 3))
+    drop(world, seal(world, [good]))
+    done = receive()
+    assert done.returncode == 1 and "symbolic link" in done.stderr, done.stderr
+    assert list(outside.iterdir()) == []
+    assert list(world.catalog.inbox.glob("*.nocta"))  # waits for the link to be fixed

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
-from analysis.fsutil import fsync_dir
+from analysis.fsutil import OutsideRoot, fsync_dir, refuse_links
 from analysis.transfer import state
 from analysis.transfer.encoding import format_time, utc_now
 from analysis.transfer.errors import Refused, TransferError
@@ -116,6 +116,11 @@ def _land(
 ) -> tuple[Path, list[str]]:
     """Decrypt into staging, then move into landing inside one ledger transaction."""
     manifest = verified.manifest
+    try:  # the landing folder of the source, or the staging folder, must not lead out
+        refuse_links(catalog.home, catalog.landing / manifest.source)
+        refuse_links(catalog.home, state.staging(catalog))
+    except OutsideRoot as exc:
+        raise TransferError(str(exc)) from None
     staging_root = state.staging(catalog)
     staging_root.mkdir(parents=True, exist_ok=True, mode=0o700)
     _sweep(staging_root)
