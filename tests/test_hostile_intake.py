@@ -342,10 +342,10 @@ def test_an_xlsx_that_unpacks_past_the_limit_is_refused(catalog, tmp_path):
         zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book,
         book.open(padding, "w", force_zip64=True) as f,
     ):
-        for _ in range(513):
+        for _ in range(129):
             f.write(bytes(1 << 20))
     done = ingest(path)
-    assert done.returncode == 2 and "unpacks to more than 512 MiB" in done.stderr, done.stderr
+    assert done.returncode == 2 and "unpacks to more than 128 MiB" in done.stderr, done.stderr
 
 
 def test_the_sheet_with_the_sources_columns_is_read_and_two_are_an_error(catalog, tmp_path):

@@ -63,7 +63,7 @@ class Limits:
 
     max_rows: int = 10_000_000
     max_columns: int = 1_000
-    max_unpacked_bytes: int = 512 << 20  # XLSX and Parquet, once decompressed
+    max_unpacked_bytes: int = 128 << 20  # XLSX and Parquet, once decompressed (~10x in memory)
 
 
 @dataclass(frozen=True)
