@@ -8,6 +8,7 @@ every other package still ingested, nothing written outside the data root.
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -464,3 +465,22 @@ def test_a_linked_landing_folder_is_never_written_through(world, tmp_path):
     assert done.returncode == 1 and "symbolic link" in done.stderr, done.stderr
     assert list(outside.iterdir()) == []
     assert list(world.catalog.inbox.glob("*.nocta"))  # waits for the link to be fixed
+
+
+def test_a_small_parquet_that_unpacks_to_gigabytes_is_refused(catalog, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 3_000_000
+    notes = pa.DictionaryArray.from_arrays(
+        pa.array([0] * rows, type=pa.int32()), pa.array(["x" * 1500])
+    )  # 4.5 GB of text once read, a few hundred KB on disk
+    path = tmp_path / "police.parquet"
+    pq.write_table(pa.table({"OBSERVATII": notes}), path, compression="zstd")
+    assert path.stat().st_size < 2_000_000
+    done = ingest(path)
+    assert done.returncode == 2, done.stderr
+    assert "unpacks to more than 128 MiB" in done.stderr
+    # the largest child this test process waited for, this ingest included
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 2 << 20  # under 2 GiB
