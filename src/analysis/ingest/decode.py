@@ -255,7 +255,10 @@ def _parse_block(
         frame = _read_block(data, names, separator)
         counts = pl.Series(_fields_per_record(data, separator), dtype=pl.Int64)
         if len(counts) != frame.height:  # never guess which row a problem belongs to
-            raise RuntimeError(f"record count mismatch in block at record {start + 1}")
+            raise Unreadable(
+                f"rows {start + 1} to {start + len(counts)}: a quoted value spans lines in a way "
+                "the readers disagree on (a stray quote?); export again with every value quoted"
+            )
         bad = (counts != width).arg_true().to_list()
         return frame, [_problem(start + i, counts[i], width) for i in bad]
     ending = b"\n"
