@@ -328,6 +328,19 @@ def test_an_xlsx_declaring_the_whole_grid_is_refused_before_reading(catalog, tmp
     assert not catalog.curated.exists() and not catalog.quarantine.exists()
 
 
+def test_an_xlsx_whose_grid_is_within_rows_and_columns_but_too_many_cells(catalog, tmp_path):
+    import re
+
+    bomb = rewrite_part(
+        police_xlsx(tmp_path / "police.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:CV1048576"', xml),
+    )
+    done = ingest(bomb)
+    assert done.returncode == 2, done.stderr
+    assert "1,048,576 rows by 100 columns, more than the 16,777,216 cells" in done.stderr
+
+
 def test_an_xlsx_with_a_cell_far_to_the_right_is_refused(catalog, tmp_path):
     far = police_xlsx(tmp_path / "police.xlsx", edit=lambda s: s.cell(2, 5000, "x"))
     done = ingest(far)

@@ -131,6 +131,7 @@ def check_xlsx(path: Path, limits: Limits) -> list[Sheet]:
                     raise Unreadable(_over_size(limits.max_unpacked_bytes + 1, limits))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
         raise Unreadable(f"cannot be read as xlsx: {exc}".splitlines()[0]) from None
+    cells = max_cells(limits)
     for sheet in sheets:
         if sheet.rows > limits.max_rows + 1 or sheet.columns > limits.max_columns:
             raise Unreadable(
@@ -138,7 +139,19 @@ def check_xlsx(path: Path, limits: Limits) -> list[Sheet]:
                 f"over the limit of {limits.max_rows:,} rows and {limits.max_columns:,} columns "
                 "(max_rows, max_columns in the contract)"
             )
+        if sheet.rows * sheet.columns > cells:
+            raise Unreadable(
+                f'sheet "{sheet.name}" spans {sheet.rows:,} rows by {sheet.columns:,} columns, '
+                f"more than the {cells:,} cells an extract of this source may unpack to "
+                "(max_unpacked_mib in the contract)"
+            )
     return sheets
+
+
+def max_cells(limits: Limits) -> int:
+    """The grid an Excel reader may be asked to allocate: it reserves every cell of a sheet's
+    extent (tens of bytes each), filled or not, so the extent is bounded like the bytes."""
+    return limits.max_unpacked_bytes // 8
 
 
 def _over_size(size: int, limits: Limits) -> str:
