@@ -249,7 +249,7 @@ def transfer_seal(
 
 
 @transfer.command("open")
-@click.argument("package", type=EXISTING_FILE)
+@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))  # gone: refused
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def transfer_open(package: Path, as_json: bool) -> None:
     """Verify PACKAGE and land its files in landing/<source>/<transfer_id>/ (exit 4: refused)."""
