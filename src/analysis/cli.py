@@ -445,11 +445,18 @@ def audit_verify() -> None:
 
 
 def _audit_anchors(catalog: Catalog) -> list:
-    """The audit log's head as each curated snapshot's manifest cites it."""
+    """The audit log's head as each file that cites it does (an `audit_head` key, written from
+    `AuditLog.head()`): snapshot manifests, and run records and release manifests once their
+    writers cite it."""
     from analysis.audit import Anchor
 
     anchors = []
-    for manifest_path in sorted(catalog.curated.glob("*/*/_manifest.json")):
+    citing = [
+        *catalog.curated.glob("*/*/_manifest.json"),
+        *catalog.runs.glob("*/run.json"),
+        *catalog.releases.glob("*/manifest.json"),
+    ]
+    for manifest_path in sorted(citing):
         try:
             head = json.loads(manifest_path.read_text(encoding="utf-8")).get("audit_head")
             if head:
