@@ -75,7 +75,7 @@ from analysis.transfer.registry import Registry
 catalog = Catalog.from_env()
 init_platform(state.platform_keys(catalog))
 key, pub = init_partner("bench", Path(sys.argv[1]))
-Registry(state.registry(catalog)).register("bench", read_public(pub)[0])
+Registry(state.registry(catalog)).register("bench", read_public(pub)[0], sources=["bench_extract"])
 """
     subprocess.run([sys.executable, "-c", code, str(work / "partner")], env=env, check=True)
     return work / "partner" / "bench.key", work / "var" / "keys" / "platform" / "platform.pub"

@@ -244,6 +244,7 @@ def test_a_streamed_file_reads_the_same_in_small_blocks(catalog, tmp_path):
         other = type(catalog)(home)
         other.keys.mkdir(parents=True)
         (other.keys / KEY_FILE).write_bytes((catalog.keys / KEY_FILE).read_bytes())
+        (other.keys / KEY_FILE).chmod(0o600)
         result = ingest_file(other, "police_cases", path, today=TODAY, block_bytes=block_bytes)
         snap = pl.read_parquet(other.snapshot_data("police_cases"))
         outcomes.append((result.rows_read, result.reasons, quarantined(other, result), snap))

@@ -202,11 +202,17 @@ def test_synth_extracts_sealed_and_opened_ingest_to_the_same_snapshots(world, tm
     direct = Catalog(tmp_path / "direct")
     direct.keys.mkdir(parents=True)
     (direct.keys / KEY_FILE).write_bytes((world.catalog.keys / KEY_FILE).read_bytes())
-    for n, source in enumerate(("police_cases", "population"), start=1):
+    (direct.keys / KEY_FILE).chmod(0o600)
+    ins_key, ins_pub = init_partner("ins", world.tmp / "ins")
+    _register(world.catalog, ins_pub, valid_from=utc_now() - dt.timedelta(days=1))
+    for partner, key, source in (
+        ("igpr", world.key, "police_cases"),
+        ("ins", ins_key, "population"),
+    ):
         out = world.tmp / f"{source}.nocta"
-        seal_package("igpr", world.key, world.bundle, source, [extracts[source]], out)
+        seal_package(partner, key, world.bundle, source, [extracts[source]], out)
         outcome = open_package(world.catalog, out)
-        assert outcome.accepted and outcome.sequence == n, outcome.reason
+        assert outcome.accepted and outcome.sequence == 1, outcome.reason
         via_transfer = ingest_file(world.catalog, source, outcome.files[0])
         straight = ingest_file(direct, source, extracts[source])
         assert via_transfer.source_sha256 == straight.source_sha256
@@ -220,6 +226,28 @@ def test_synth_extracts_sealed_and_opened_ingest_to_the_same_snapshots(world, tm
 
 
 # --- every tamper class is refused with exit 4 ---------------------------------------------------
+def test_a_partner_sending_a_source_it_does_not_own(world):
+    other = world.tmp / "population.csv"
+    other.write_text("Judete, Ani, UM: Numar persoane\n")
+    package = world.tmp / "p.nocta"
+    seal_package("igpr", world.key, world.bundle, "population", [other], package)
+    assert_refused(world, package, "igpr may not send population", "police_cases", code="source")
+
+
+def test_a_partner_registered_with_its_own_sources(world):
+    _, pub = init_partner("anaf", world.tmp / "anaf")
+    plain = CliRunner().invoke(cli, ["keys", "register", "--partner", "anaf", str(pub)])
+    assert plain.exit_code == 0 and "anaf may send no source yet" in plain.stderr
+    _, pub2 = init_partner("anaf", world.tmp / "anaf2")
+    args = ["keys", "register", "--partner", "anaf", "--source", "customs_seizures", str(pub2)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    listed = CliRunner().invoke(cli, ["keys", "list", "--json"]).stdout.splitlines()
+    sources = [json.loads(line)["sources"] for line in listed if '"anaf"' in line]
+    assert sorted(sources) == [[], ["customs_seizures"]]
+    bad = ["keys", "register", "--partner", "anaf", "--source", "nonsense", str(pub2)]
+    assert CliRunner().invoke(cli, bad).exit_code == 2
+
+
 def test_a_flipped_ciphertext_byte(world):
     package = seal(world)
     data = bytearray(package.read_bytes())
@@ -659,3 +687,23 @@ def test_the_sequence_counter_rises_only_when_a_package_is_written(world, monkey
             seal(world, name="2.nocta")
     assert sorted(p.name for p in (world.tmp / "outbox").iterdir()) == ["1.nocta"]
     assert json.loads(parts(seal(world, name="2.nocta"))[1])["sequence"] == 2
+
+
+def test_a_sequence_number_at_the_maximum_is_undone_by_an_audited_reset(world):
+    from analysis.transfer.package import MAX_INT
+
+    counter = world.key.with_suffix(".seq")
+    assert open_package(world.catalog, seal(world, name="1.nocta")).accepted
+    counter.write_text(f"{MAX_INT - 1}\n")  # a bug at the partner, or a stolen key
+    assert open_package(world.catalog, seal(world, name="max.nocta")).sequence == MAX_INT
+    counter.write_text("1\n")
+    locked = open_package(world.catalog, seal(world, name="2.nocta"))
+    assert not locked.accepted and "is not after the last one opened" in locked.reason
+    key_id = json.loads(parts(world.tmp / "outbox" / "1.nocta")[1])["sender"]["key_id"]
+    reset = CliRunner().invoke(cli, ["transfer", "reset-sequence", "--key-id", key_id, "--to", "1"])
+    assert reset.exit_code == 0 and "expected as number 2" in reset.stderr
+    last = json.loads(world.catalog.audit_log.read_text().splitlines()[-1])
+    assert (last["operation"], last["outcome"]) == ("alteration", "sequence reset")
+    assert last["details"]["last_before"] == MAX_INT
+    counter.write_text("1\n")
+    assert open_package(world.catalog, seal(world, name="2-again.nocta")).accepted

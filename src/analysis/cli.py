@@ -4,12 +4,13 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import ClassVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from analysis import __version__
 from analysis.catalog import Catalog
@@ -119,6 +120,7 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
     """
     keep_freed_memory()  # before polars loads
     from analysis.contracts.model import ContractError
+    from analysis.fsutil import OutsideRoot
     from analysis.ingest.decode import Unreadable
     from analysis.ingest.pseudonymise import MissingKey
     from analysis.ingest.run import TooManyRejected, ingest_file
@@ -132,6 +134,8 @@ def ingest(source: str, file: Path, as_json: bool) -> None:
         raise ExitCode(str(exc), 3) from None
     except (Unreadable, ContractError, MissingKey) as exc:
         raise ExitCode(str(exc), 2) from None
+    except OutsideRoot as exc:
+        raise ExitCode(str(exc), 1) from None
     if as_json:
         click.echo(json.dumps(_ingest_json(result)))
         return
@@ -200,6 +204,7 @@ def check_command(source: str, file: Path, reasons_csv: Path | None, as_json: bo
 
 def _ingest_json(result) -> dict:
     keys = ("source", "rows_read", "rows_accepted", "rows_quarantined", "snapshot_id", "reasons")
+    keys += ("cnps_in_text",)
     return {k: getattr(result, k) for k in keys} | {
         "published": result.published,
         "reused": result.reused,
@@ -209,7 +214,7 @@ def _ingest_json(result) -> dict:
 def _print_ingest(result) -> None:
     if result.reused:
         console.print(
-            f"{result.source}: {result.source_file} was already ingested as snapshot "
+            f"{result.source}: {escape(result.source_file)} was already ingested as snapshot "
             f"{result.snapshot_id}; nothing to do"
         )
         return
@@ -219,6 +224,8 @@ def _print_ingest(result) -> None:
     )
     for rule, count in result.reasons.items():
         console.print(f"  quarantined for {rule}: {count:,}")
+    for column, count in result.cnps_in_text.items():
+        console.print(f"  CNPs typed into {column}, replaced in place: {count:,}")
     for label, warning in result.warnings.items():
         detail = warning.get("note") or f"{warning['unmatched']:,} values not found"
         console.print(f"  [yellow]warning[/yellow] {label}: {detail}")
@@ -235,44 +242,130 @@ def receive(inbox: Path | None) -> None:
     """Open every sealed package waiting in the inbox, then ingest what landed.
 
     The scheduled intake: refused packages go to inbox/rejected/ with their reason; each
-    landed file is ingested as the source its package names. Exit 4 if any package was
-    refused, 3 if any extract was rejected by its contract, else 0.
+    landed file is ingested as the source its package names. Each package and each file is
+    handled on its own: one that fails never stops the others. Files landed but not ingested
+    by an earlier run (stopped halfway) are ingested first. Exit 4 if any package was refused,
+    3 if any extract was rejected by its contract or unreadable, 1 if something failed on the
+    platform's side (fix it: the next run retries), else 0.
     """
     keep_freed_memory()
-    from analysis.ingest.decode import Unreadable
-    from analysis.ingest.run import TooManyRejected, ingest_file
-    from analysis.transfer import TransferError, receive_inbox
+    from analysis.transfer import TransferError
+    from analysis.transfer.inbox import intake_lock, open_waiting
 
     catalog = Catalog.from_env()
+    inbox = inbox or catalog.inbox
+    tally: dict[str, int] = {}
     try:
-        outcomes = receive_inbox(catalog, inbox or catalog.inbox)
+        with intake_lock(inbox) if inbox.is_dir() else nullcontext():
+            outcomes = open_waiting(catalog, inbox) if inbox.is_dir() else []
+            for outcome in outcomes:
+                _report_opened(outcome, tally)
+            finished = _ingest_landed(catalog, tally)
     except TransferError as exc:
         raise ExitCode(str(exc), 1) from None
-    worst = 0
-    for outcome in outcomes:
-        if not outcome.accepted:
-            console.print(f"[red]refused[/red] {outcome.package.name}: {outcome.reason}")
-            worst = max(worst, 4)
-            continue
+    if not outcomes and not finished:
+        console.print(f"No packages waiting in {escape(str(inbox))}.")
+    worst = max((_EXIT[k] for k in tally), default=0)
+    if worst:
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(tally.items()))
+        raise ExitCode(f"intake finished with problems: {summary}; see above", worst)
+
+
+# what went wrong in an intake -> its exit code (the highest wins)
+_EXIT = {"package(s) refused": 4, "extract(s) rejected": 3, "failure(s) on this side": 1}
+
+
+def _report_opened(outcome, tally: dict[str, int]) -> None:
+    """One package's outcome, as plain text: names and reasons come from the package and are
+    never read as console markup."""
+    name = escape(outcome.package.name)
+    if outcome.accepted:
         console.print(
-            f"opened {outcome.package.name}: {outcome.source} from {outcome.partner} "
+            f"opened {name}: {escape(outcome.source)} from {escape(outcome.partner)} "
             f"(transfer {outcome.transfer_id})"
         )
         for alert in outcome.alerts:
-            console.print(f"  [yellow]alert[/yellow] {alert}")
-        for path in outcome.files:
-            try:
-                _print_ingest(ingest_file(catalog, outcome.source, path))
-            except TooManyRejected as exc:
-                console.print(f"[red]rejected[/red] {exc}")
-                worst = max(worst, 3)
-            except Unreadable as exc:
-                console.print(f"[red]unreadable[/red] {exc}")
-                worst = max(worst, 3)
-    if not outcomes:
-        console.print(f"No packages waiting in {inbox or catalog.inbox}.")
-    if worst:
-        raise ExitCode("some packages or extracts were refused; see above", worst)
+            console.print(f"  [yellow]alert[/yellow] {escape(alert)}")
+    elif outcome.code is None:  # the platform's side: the package waits in the inbox
+        console.print(f"[red]not opened[/red] {name}: {escape(outcome.reason or '')}")
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+    else:
+        console.print(f"[red]refused[/red] {name}: {escape(outcome.reason or '')}")
+        tally["package(s) refused"] = tally.get("package(s) refused", 0) + 1
+
+
+def _ingest_landed(catalog: Catalog, tally: dict[str, int]) -> int:
+    """Ingest every landed file whose outcome the ledger does not hold yet (this run's and
+    any an earlier run left), each on its own; how many files were handled."""
+    from analysis.transfer import state
+    from analysis.transfer.encoding import format_time, utc_now
+    from analysis.transfer.ledger import Ledger
+
+    ledger = Ledger(state.ledger(catalog))
+    handled = 0
+    for manifest, landing in ledger.unfinished():
+        for entry in manifest.files:
+            if ledger.is_finished(manifest.transfer_id, entry.name):
+                continue
+            outcome = _ingest_one(catalog, manifest, catalog.home / landing / entry.name, tally)
+            handled += 1
+            if outcome is not None:
+                ledger.finish(manifest.transfer_id, entry.name, outcome, format_time(utc_now()))
+    return handled
+
+
+def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -> str | None:
+    """Ingest one landed file; its outcome for the ledger, or None to retry on the next run
+    (a problem on the platform's side: a missing key, a full disk). Errors are printed and
+    audited by kind, never with a value from the file."""
+    from analysis.audit import AuditLog
+    from analysis.contracts.model import ContractError
+    from analysis.fsutil import OutsideRoot
+    from analysis.ingest.decode import Unreadable
+    from analysis.ingest.pseudonymise import MissingKey
+    from analysis.ingest.run import PURPOSE, TooManyRejected, ingest_file
+    from analysis.ingest.snapshot import ingested_before
+
+    label = f"{escape(manifest.source)} {escape(path.name)} (transfer {manifest.transfer_id})"
+    kind = None
+    try:
+        if not path.is_file():
+            console.print(f"[red]missing[/red] {label}: the landed file is gone")
+            kind, outcome = "failure(s) on this side", "missing"
+        elif ingested_before(catalog, manifest.source, sha256_file(path)):
+            console.print(f"{label}: already ingested before; nothing to do")
+            return "reused"
+        else:
+            _print_ingest(ingest_file(catalog, manifest.source, path))
+            return "published"
+    except TooManyRejected as exc:
+        console.print(f"[red]rejected[/red] {escape(str(exc))}")
+        tally["extract(s) rejected"] = tally.get("extract(s) rejected", 0) + 1
+        return "rejected"  # audited by ingest
+    except (Unreadable, ContractError) as exc:
+        console.print(f"[red]unreadable[/red] {label}: {escape(str(exc).splitlines()[0])}")
+        kind, outcome = "extract(s) rejected", "unreadable"
+    except (MissingKey, OutsideRoot) as exc:
+        console.print(f"[red]not ingested[/red] {label}: {escape(str(exc))}")
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+        return None
+    except Exception as exc:  # a failure of this file only: the next files are still ingested
+        console.print(
+            f"[red]not ingested[/red] {label}: {type(exc).__name__} (the next run retries; "
+            "`nocta ingest` on the landed file shows the details)"
+        )
+        tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
+        return None
+    tally[kind] = tally.get(kind, 0) + 1
+    AuditLog(catalog.audit_log).append(
+        "collection",
+        manifest.source,
+        f"rejected: {outcome}",
+        PURPOSE,
+        transfer_id=manifest.transfer_id,
+        partner=manifest.partner,
+    )
+    return outcome
 
 
 @main.command("catalog")
@@ -329,17 +422,49 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Check that no record of the audit log was edited, removed or reordered."""
-    from analysis.audit import AuditLog
+    """Check the audit log: no record edited, removed, reordered or forged, none missing at
+    its end (the head file and the snapshot manifests cite how many records it had)."""
+    from analysis.audit import AuditKeyError, AuditLog
 
-    path = Catalog.from_env().audit_log
-    outcome = AuditLog(path).verify()
+    catalog = Catalog.from_env()
+    path = catalog.audit_log
+    try:
+        outcome = AuditLog(path, catalog.keys).verify(_audit_anchors(catalog))
+    except AuditKeyError as exc:
+        raise ExitCode(str(exc), 1) from None
     if not outcome.ok:
         line = outcome.first_bad_line
+        if line is None:
+            advice = "copy audit/ aside and compare with a backup"
+            raise ExitCode(f"{path}: {outcome.reason}; {advice}", 1)
         # a line's edit shows on the next one, whose `prev` no longer matches: name both
         where = f"; compare lines {line - 1} and {line} with a backup" if line > 1 else ""
         raise ExitCode(f"{path} line {line}: {outcome.reason}{where}", 1)
-    click.echo(f"{path}: {outcome.records} records, chain intact")
+    unkeyed = f" ({outcome.unkeyed} written before the log was keyed)" if outcome.unkeyed else ""
+    click.echo(f"{path}: {outcome.records} records, chain intact, keyed{unkeyed}")
+
+
+def _audit_anchors(catalog: Catalog) -> list:
+    """The audit log's head as each file that cites it does (an `audit_head` key, written from
+    `AuditLog.head()`): snapshot manifests, and run records and release manifests once their
+    writers cite it."""
+    from analysis.audit import Anchor
+
+    anchors = []
+    citing = [
+        *catalog.curated.glob("*/*/_manifest.json"),
+        *catalog.runs.glob("*/run.json"),
+        *catalog.releases.glob("*/manifest.json"),
+    ]
+    for manifest_path in sorted(citing):
+        try:
+            head = json.loads(manifest_path.read_text(encoding="utf-8")).get("audit_head")
+            if head:
+                cited = Anchor(int(head["records"]), str(head["sha256"]), str(manifest_path))
+                anchors.append(cited)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged manifest is verify_snapshot's business
+    return anchors
 
 
 @main.command()

@@ -6,22 +6,52 @@ A failed step must leave the last good snapshot, run or release untouched (ARCHI
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
+class OutsideRoot(OSError):
+    """A path under the data root that leads out of it (a symbolic link on the way)."""
+
+
+def refuse_links(root: Path, path: Path) -> None:
+    """OutsideRoot if a folder between `root` (excluded) and `path` (included) that exists is
+    a symbolic link or not a folder: writing there could leave the data root."""
+    relative = path.relative_to(root)
+    current = root
+    for part in relative.parts:
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+            raise OutsideRoot(
+                f"{current} is a symbolic link or not a folder: nothing is written through it "
+                "(it could lead outside the data root); replace it with a real folder"
+            )
+
+
 class StagedDir:
     """A folder written beside `target` under a temporary name, then published in one rename
     or discarded; for writers that decide only at the end whether to publish."""
 
-    def __init__(self, target: Path, mode: int = 0o755) -> None:
+    def __init__(self, target: Path, mode: int = 0o755, inside: Path | None = None) -> None:
+        """`inside` (the data root): refuse a symbolic link on the way from it to `target`,
+        checked before the folder is made and again after, so nothing lands outside it."""
+        if inside is not None:
+            refuse_links(inside, target.parent)
         # folders made for it, removed again on discard: a failed attempt leaves no trace
         self._made = [p for p in target.parents if not p.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
         self.target, self.mode = target, mode
         self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        if inside is not None and not self.path.resolve().is_relative_to(inside.resolve()):
+            self.discard()
+            raise OutsideRoot(f"{target.parent} leads outside {inside} through a link")
 
     def publish(self) -> Path:
         self.path.chmod(self.mode)

@@ -56,6 +56,17 @@ class CrossRule:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one extract of a source may hold at most, checked before anything is allocated
+    for it: a file over a limit is refused whole (a bomb, or not this source's extract).
+    A contract sets them as customProperties max_rows, max_columns, max_unpacked_mib."""
+
+    max_rows: int = 10_000_000
+    max_columns: int = 1_000
+    max_unpacked_bytes: int = 128 << 20  # XLSX and Parquet, once decompressed (~10x in memory)
+
+
+@dataclass(frozen=True)
 class Contract:
     source: str
     contract_id: str
@@ -66,6 +77,8 @@ class Contract:
     fields: tuple[Field, ...]
     keys: tuple[tuple[str, ...], ...] = ()  # composite uniqueness keys
     cross_rules: tuple[CrossRule, ...] = ()
+    limits: Limits = Limits()
+    sheet: str | None = None  # the XLSX sheet to read; None: the one with the header
 
     def by_header(self) -> dict[str, Field]:
         return {f.header: f for f in self.fields}
@@ -144,7 +157,22 @@ def load_contract_file(path: Path) -> Contract:
         fields=tuple(_field(p, path) for p in obj.properties or []),
         keys=tuple(keys),
         cross_rules=tuple(cross),
+        limits=_limits(custom, path),
+        sheet=str(custom["sheet"]) if custom.get("sheet") else None,
     )
+
+
+def _limits(custom: dict, path: Path) -> Limits:
+    try:
+        default = Limits()
+        return Limits(
+            max_rows=int(custom.get("max_rows", default.max_rows)),
+            max_columns=int(custom.get("max_columns", default.max_columns)),
+            max_unpacked_bytes=int(custom.get("max_unpacked_mib", 0)) << 20
+            or default.max_unpacked_bytes,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ContractError(f"{path.name}: a limit is not a whole number ({exc})") from None
 
 
 @cache

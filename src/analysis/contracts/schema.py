@@ -121,9 +121,8 @@ class Validator:
             broken = cases.filter(pl.col("index").is_null())
             if broken.height:  # a check that crashed, or a schema-level failure: never ignore
                 first = broken.row(0, named=True)
-                raise RuntimeError(
-                    f"{self.schema.name}: check {first['check']} on {first['column']} could not "
-                    f"run: {first['failure_case']}"
+                raise RuntimeError(  # the failure case may be a cell's text: not quoted
+                    f"{self.schema.name}: check {first['check']} on {first['column']} could not run"
                 ) from exc
             positions = failing[position].cast(pl.Int64)
             return cases.filter(pl.col("index").is_not_null()).select(

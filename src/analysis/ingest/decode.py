@@ -13,13 +13,16 @@ block, not for the file.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from analysis.contracts.model import Limits
+from analysis.ingest.freetext import scrub
 from analysis.reference.text import strip_diacritics
 
 BOM = b"\xef\xbb\xbf"
@@ -97,23 +100,74 @@ def sniff_separator(header: str) -> str:
     return ";" if header.count(";") >= header.count(",") else ","
 
 
+class _Unclosed(Exception):
+    """A quote opens in the first record of what is left and never closes."""
+
+
+# a quoted field longer than this (and one block) is a stray quote, not a field
+_LONGEST_FIELD = 1 << 20
+
+
 def _blocks(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
     """Blocks of whole records: each ends after a newline that is outside any quoted field.
 
     In RFC 4180 text a newline is outside quotes exactly when the quotes before it are even
-    (an escaped quote is two quotes), so a cut needs a count, not a parse.
+    (an escaped quote is two quotes), so a cut needs a count, not a parse: one count over the
+    block (numpy), whatever the number of lines. A quote that never closes (a stray `"` in a
+    value) raises _Unclosed: it opens in the first record not yet yielded.
     """
+    pending = None  # one block held back: the last one loses its trailing blank lines
+    try:
+        for block in _whole_records(stream, size):
+            if pending is not None:
+                yield pending
+            pending = block
+    except _Unclosed:
+        if pending is not None:  # its records come before the quote that never closes
+            yield pending
+        raise
+    if pending is not None:
+        ending = b"\r\n" if pending.endswith(b"\r\n") else b"\n"
+        trimmed = pending.rstrip(b"\r\n")  # blank last lines, as Windows exports end
+        if trimmed:
+            yield trimmed + ending
+
+
+def _whole_records(stream: io.BufferedReader, size: int) -> Iterator[bytes]:
     rest = b""
     while chunk := stream.read(size):
         data = rest + chunk
-        cut = data.rfind(b"\n")
-        while cut >= 0 and data.count(b'"', 0, cut) % 2:
-            cut = data.rfind(b"\n", 0, cut)
+        cut = _last_cut(data)
         rest = data[cut + 1 :]
         if cut >= 0:
             yield data[: cut + 1]
+        elif len(rest) > max(2 * size, _LONGEST_FIELD):
+            raise _Unclosed
     if rest:
+        if rest.count(b'"') % 2:
+            raise _Unclosed
         yield rest  # a last record without its newline (a truncated file): still read
+
+
+def _last_cut(data: bytes) -> int:
+    """The offset of the last newline outside quotes, or -1."""
+    last = data.rfind(b"\n")
+    if last < 0 or data.count(b'"', 0, last) % 2 == 0:
+        return last  # the usual case: one count, no array
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(raw == ord("\n"))
+    if not newlines.size:
+        return -1
+    quotes = np.flatnonzero(raw == ord('"'))
+    outside = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    return int(outside[-1]) if outside.size else -1
+
+
+def _unclosed(row: int) -> Unreadable:
+    return Unreadable(
+        f'row {row}: a quote (") opens a value that never closes (a stray " inside a value? '
+        'a value holding " must be written in quotes, with the quote doubled: "a ""b"" c")'
+    )
 
 
 class _Text:
@@ -201,7 +255,10 @@ def _parse_block(
         frame = _read_block(data, names, separator)
         counts = pl.Series(_fields_per_record(data, separator), dtype=pl.Int64)
         if len(counts) != frame.height:  # never guess which row a problem belongs to
-            raise RuntimeError(f"record count mismatch in block at record {start + 1}")
+            raise Unreadable(
+                f"rows {start + 1} to {start + len(counts)}: a quoted value spans lines in a way "
+                "the readers disagree on (a stray quote?); export again with every value quoted"
+            )
         bad = (counts != width).arg_true().to_list()
         return frame, [_problem(start + i, counts[i], width) for i in bad]
     ending = b"\n"
@@ -225,6 +282,12 @@ def _csv_batch(
     data: bytes, damaged: bool, names: list[str], separator: str, start: int, encoding: str
 ) -> Batch:
     frame, problems = _parse_block(data, names, separator, start)
+    if b"\x00" in data:  # binary bytes past the first 4 KB: the rows holding them
+        hit = frame.select(pl.any_horizontal(pl.all().str.contains("\x00", literal=True)))
+        problems += [
+            (start + i, "_row:encoding", "*", "holds a NUL byte (binary data, not text)")
+            for i in hit.to_series().arg_true().to_list()
+        ]
     if damaged:
         hit = frame.select(pl.any_horizontal(pl.all().str.contains(REPLACEMENT, literal=True)))
         problems += [
@@ -242,14 +305,16 @@ def _batch(frame: pl.DataFrame, problems: list[tuple]) -> Batch:
 
 
 def _unique_headers(raw_names: list[str]) -> list[str]:
+    """Canonical names, each once; counted in one pass (a header of 200,000 columns is refused
+    at once, not after comparing every pair)."""
     names = [canonical_header(h) for h in raw_names]
-    seen = {n for n in names if names.count(n) > 1}
+    seen = sorted(n for n, k in Counter(names).items() if k > 1)[:10]
     if seen:
-        raise Unreadable(f"has more than one column named {', '.join(sorted(seen))}")
+        raise Unreadable(f"has more than one column named {', '.join(seen)}")
     return names
 
 
-def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
+def _read_csv(path: Path, block_bytes: int, limits: Limits) -> PartnerFile:
     stream = path.open("rb")
     head = stream.read(4096)
     if not head.strip():
@@ -260,12 +325,23 @@ def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
     stream.seek(len(BOM) if bom else 0)
     text = _Text(bom)
     blocks = _blocks(stream, block_bytes)
-    first_block = next(blocks)
+    try:
+        first_block = next(blocks)
+    except _Unclosed:
+        stream.close()
+        raise _unclosed(1) from None
     first, damaged = text.utf8(first_block)
     header_line, _, first = first.partition(b"\n")
     header = header_line.decode("utf-8", errors="replace").rstrip("\r")
     separator = sniff_separator(header)
-    names = _unique_headers(next(csv.reader([header], delimiter=separator)))
+    raw_names = next(csv.reader([header], delimiter=separator))
+    if len(raw_names) > limits.max_columns:
+        stream.close()
+        raise Unreadable(
+            f"has {len(raw_names):,} columns, over the limit of {limits.max_columns:,} "
+            "(max_columns in the contract)"
+        )
+    names = _unique_headers(raw_names)
     info = {"format": "csv", "encoding": text.name, "separator": separator}
     opened = PartnerFile(names, info, iter(()), len(first_block))
 
@@ -277,7 +353,10 @@ def _read_csv(path: Path, block_bytes: int) -> PartnerFile:
                     batch = _csv_batch(data, bad, names, separator, start, text.name)
                     start += batch.frame.height
                     yield batch
-                block = next(blocks, None)
+                try:
+                    block = next(blocks, None)
+                except _Unclosed:
+                    raise _unclosed(start + 1) from None
                 if block is None:
                     break
                 opened.bytes_read += len(block)
@@ -312,18 +391,95 @@ def _excel_cells_as_typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fix(pl.col(c)).alias(c) for c in frame.columns)
 
 
-def read_partner_file(path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
-    """A CSV (streamed), XLSX (first sheet) or Parquet partner file as batches of strings."""
+def read_partner_file(
+    path: Path,
+    block_bytes: int = BLOCK_BYTES,
+    limits: Limits | None = None,
+    sheet: str | None = None,
+    headers: Collection[str] = (),
+) -> PartnerFile:
+    """A CSV (streamed), XLSX (one sheet: `sheet`, else the only one whose first row holds
+    `headers`) or Parquet partner file as batches of strings, within `limits`."""
+    from analysis.ingest import containers
+
+    limits = limits or Limits()
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return whole(pl.read_parquet(path), {"format": "parquet"}, [])
+            containers.check_parquet(path, limits)
+            return whole(_parquet_strings(path, limits), {"format": "parquet"}, [])
         if suffix == ".xlsx":
-            frame = pl.read_excel(path, infer_schema_length=0)
-            return whole(_excel_cells_as_typed(frame), {"format": "xlsx"}, [])
-        return _read_csv(path, block_bytes)
+            chosen = _choose_sheet(path, containers.check_xlsx(path, limits), sheet, headers)
+            frame = pl.read_excel(path, sheet_name=chosen, infer_schema_length=0)
+            return whole(_excel_cells_as_typed(frame), {"format": "xlsx", "sheet": chosen}, [])
+        return _read_csv(path, block_bytes, limits)
     except Unreadable:
         raise
-    except Exception as exc:  # the reader's own words, on one line
+    except Exception as exc:  # the reader's own words, on one line, no CNP it may quote
         message = f"cannot be read as {suffix.lstrip('.') or 'csv'}: {exc}".splitlines()[0]
-        raise Unreadable(message) from None
+        raise Unreadable(scrub(message)) from None
+
+
+def _parquet_strings(path: Path, limits: Limits) -> pl.DataFrame:
+    """The file as strings, a few thousand rows at a time, stopping once the strings pass the
+    unpacked limit (a footer may understate what its pages unpack to)."""
+    import pyarrow.parquet as pq
+
+    frames, size = [], 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.select(pl.all().cast(pl.String))
+        size += frame.estimated_size()
+        if size > limits.max_unpacked_bytes:
+            raise Unreadable(
+                f"unpacks to more than {limits.max_unpacked_bytes >> 20:,} MiB, the limit for "
+                "this source (max_unpacked_mib in the contract)"
+            )
+        frames.append(frame)
+    if not frames:
+        raise Unreadable("has no rows")
+    return pl.concat(frames)
+
+
+def _choose_sheet(path: Path, sheets: list, wanted: str | None, headers: Collection[str]) -> str:
+    """The sheet to read, its formula cells checked; Unreadable says why none or several."""
+    names = [s.name for s in sheets]
+    if wanted is not None:
+        if wanted not in names:
+            raise Unreadable(f'has no sheet "{wanted}" (its sheets: {", ".join(names)})')
+        chosen = next(s for s in sheets if s.name == wanted)
+    elif len(sheets) == 1:
+        chosen = sheets[0]
+    else:
+        import fastexcel
+
+        reader = fastexcel.read_excel(path)
+        expected = set(headers)
+        fits = [
+            s
+            for s in sheets
+            if expected
+            and expected <= {canonical_header(str(c)) for c in _first_row(reader, s.name)}
+        ]
+        if len(fits) != 1:
+            which = ", ".join(f'"{s.name}"' for s in fits) if fits else "none"
+            raise Unreadable(
+                f"has {len(sheets)} sheets and {which} with the source's columns: keep one "
+                "sheet, or name it in the contract (sheet)"
+            )
+        chosen = fits[0]
+    if chosen.formula_cells:
+        cells = ", ".join(chosen.formula_cells)
+        raise Unreadable(
+            f'sheet "{chosen.name}" cell(s) {cells} hold a formula without a saved value: '
+            "open the file in Excel, let it calculate, save it and send it again"
+        )
+    return chosen.name
+
+
+def _first_row(reader, name: str) -> list[str]:
+    try:
+        return [c.name for c in reader.load_sheet(name, n_rows=0).available_columns()]
+    except Exception:  # an empty sheet, a chart sheet: not a candidate
+        return []

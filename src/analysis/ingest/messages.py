@@ -1,9 +1,13 @@
 """Quarantine reasons in words a data steward can act on, without repeating an identifier.
 
-`police_cases.csv row 1834: JUDET "Ilfof" is not a county (did you mean "Ilfov"?)`. Values of
-columns that hold direct identifiers are never echoed: the message says what is wrong with the
-CNP, and the stored value is masked.
+`police_cases.csv row 1834: JUDET "Ilfof" is not a county (did you mean "Ilfov"?)`. Values that
+may name a person are never echoed: those of identifier and free-text columns (text without an
+agreed form: notes, courts, border points) and any value holding 13 digits in a row (a CNP
+typed where it does not belong). The message then says what is wrong without the value, and
+the stored value is masked.
 """
+
+import re
 
 import polars as pl
 
@@ -56,6 +60,14 @@ def _describe(field: Field | None, kind: str, value: str) -> str:
     return _TEXT.get(kind, kind)
 
 
+def _may_name_a_person(field: Field | None, value: str | None) -> bool:
+    if value and re.search(r"[0-9]{13}", value):
+        return True
+    if field is None:
+        return False
+    return field.pii != "none" or (field.ntype == "text" and not field.pattern)
+
+
 def explain(
     failures: pl.DataFrame, contract: Contract, descriptions: dict[str, str]
 ) -> pl.DataFrame:
@@ -66,7 +78,7 @@ def explain(
     for rule, header, value in keys.iter_rows():
         field = by_header.get(header)
         kind = rule.rsplit(":", 1)[-1]
-        identifying = field is not None and field.pii == "direct_identifier"
+        identifying = _may_name_a_person(field, value)
         shown = MASK if identifying else value
         if rule.startswith("_row:"):
             text = value

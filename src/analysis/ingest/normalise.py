@@ -10,6 +10,7 @@ import polars as pl
 
 from analysis.contracts.model import Contract, Field
 from analysis.contracts.typed import TYPED, typed
+from analysis.ingest.freetext import replace_cnps
 from analysis.ingest.pseudonymise import PseudonymKey
 from analysis.reference.cnp import CENTURY
 
@@ -61,9 +62,13 @@ def _identifier_columns(frame: pl.DataFrame, f: Field, names: Pseudonymiser) -> 
 
 
 def normalise(
-    accepted: pl.DataFrame, contract: Contract, names: Pseudonymiser | None
+    accepted: pl.DataFrame,
+    contract: Contract,
+    names: Pseudonymiser | None,
+    found: dict[str, int] | None = None,
 ) -> pl.DataFrame:
-    """Typed, canonical columns in contract order (plus derived birth year and sex)."""
+    """Typed, canonical columns in contract order (plus derived birth year and sex); CNPs
+    typed into text fields are replaced in place, counted per partner column in `found`."""
     columns: list[pl.Expr] = []
     for f in contract.fields:
         if f.pii != "direct_identifier":
@@ -72,4 +77,12 @@ def normalise(
         if names is None:
             raise ValueError(f"{contract.source}: {f.header} needs the pseudonymisation key")
         columns.extend(_identifier_columns(accepted, f, names))
-    return accepted.select(columns)
+    frame = accepted.select(columns)
+    for f in contract.fields:
+        if f.ntype == "text" and f.pii != "direct_identifier":
+            clean, n = replace_cnps(frame[f.name], names.table if names else None)
+            if n:
+                frame = frame.with_columns(clean.alias(f.name))
+                if found is not None:
+                    found[f.header] = found.get(f.header, 0) + n
+    return frame

@@ -8,11 +8,17 @@ prefix, so a rotated key never produces pseudonyms that collide with the old one
 
 import hashlib
 import os
+import re
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 KEY_FILE = "pseudonym.key"
+MIN_SECRET_BYTES = 32
+_KEY = re.compile(
+    rf"(?P<version>k[0-9]{{1,6}}):(?P<secret>(?:[0-9a-fA-F]{{2}}){{{MIN_SECRET_BYTES},}})"
+)
 
 
 class MissingKey(RuntimeError):
@@ -61,11 +67,27 @@ def create_key(keys_dir: Path, version: str = "k1") -> Path:
 
 
 def load_key(keys_dir: Path) -> PseudonymKey:
-    """The current key, or MissingKey saying how to create one."""
+    """The current key, or MissingKey saying how to create one or what is wrong with it.
+
+    A key anyone else can read, or one too short to resist trying every CNP (an empty or
+    short secret makes each pseudonym reversible), is refused rather than used.
+    """
     path = keys_dir / KEY_FILE
     if not path.exists():
         raise MissingKey(
             f"no pseudonymisation key at {path}: create it once with `nocta keys init --pseudonym`"
         )
-    version, _, secret = path.read_text().strip().partition(":")
-    return PseudonymKey(version, bytes.fromhex(secret))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise MissingKey(
+            f"{path} can be read by others (mode {mode:o}): make it private with "
+            f"`chmod 600 {path}` and check who copied it"
+        )
+    text = path.read_bytes().decode("ascii", errors="replace").strip()
+    found = _KEY.fullmatch(text)
+    if found is None:
+        raise MissingKey(
+            f"{path} is not a pseudonymisation key: expected one line `k<N>:<hex secret of "
+            f"at least {MIN_SECRET_BYTES} bytes>`, as `nocta keys init --pseudonym` writes it"
+        )
+    return PseudonymKey(found["version"], bytes.fromhex(found["secret"]))

@@ -35,6 +35,7 @@ from analysis.ingest.decode import (
     Unreadable,
     read_partner_file,
 )
+from analysis.ingest.freetext import scrub
 from analysis.ingest.layouts import read_eurostat, read_tempo
 from analysis.ingest.messages import explain
 from analysis.ingest.normalise import Pseudonymiser, normalise
@@ -73,7 +74,13 @@ class Checked:
 def open_source(contract: Contract, path: Path, block_bytes: int = BLOCK_BYTES) -> PartnerFile:
     """Open the file in the contract's layout and check its columns are those of the source."""
     reader = {"tempo": read_tempo, "eurostat": read_eurostat}.get(contract.layout)
-    opened = reader(path) if reader else read_partner_file(path, block_bytes)
+    opened = (
+        reader(path)
+        if reader
+        else read_partner_file(
+            path, block_bytes, contract.limits, contract.sheet, contract.by_header()
+        )
+    )
     missing = [h for h in contract.by_header() if h not in opened.columns]
     if missing:
         raise Unreadable(
@@ -113,7 +120,7 @@ def _batches(opened: PartnerFile, path: Path) -> Iterator[Batch]:
                 raise Unreadable(f"{path.name} {exc}") from None
             except pl.exceptions.PolarsError as exc:
                 message = f"{path.name} cannot be read as csv: {exc}".splitlines()[0]
-                raise Unreadable(message) from None
+                raise Unreadable(scrub(message)) from None
             if batch is None:
                 return
             ahead = pool.submit(next, batches, None)
@@ -141,6 +148,8 @@ def _stream(
         for batch in _batches(opened, path):
             checked = check(validator, batch)
             result.rows_read += batch.frame.height
+            rejected = result.rows_quarantined + checked.rejected.height
+            _within_limits(contract, path, result.rows_read, rejected)
             result.rows_accepted += checked.accepted.height
             result.rows_quarantined += checked.rejected.height
             for rule, n in checked.reasons.group_by("rule").len().iter_rows():
@@ -152,6 +161,24 @@ def _stream(
         raise Unreadable(f"{path.name} has a header but no data rows")
     result.reasons = dict(sorted(reasons.items()))
     result.read_as = opened.read_as
+
+
+def _within_limits(contract: Contract, path: Path, rows: int, rejected: int) -> None:
+    """Stop reading a file over the source's row limit, or one whose rejected rows already
+    exceed what the steward accepts of the largest extract the source may send (it cannot be
+    published, and its quarantine would only fill the disk)."""
+    limit = contract.limits.max_rows
+    if rows > limit:
+        raise Unreadable(
+            f"{path.name} has more than {limit:,} rows, the limit for {contract.source} "
+            "(max_rows in the contract); nothing was published"
+        )
+    if rejected > max(contract.max_reject_ratio * limit, 1000):
+        raise Unreadable(
+            f"{path.name}: {rejected:,} rows break the contract already, more than the "
+            f"{contract.max_reject_ratio:.1%} its steward accepts of the largest extract "
+            f"({limit:,} rows, max_rows in the contract); stopped reading, nothing was published"
+        )
 
 
 @contextmanager
@@ -242,10 +269,11 @@ def ingest_file(
     names = Pseudonymiser(key) if key else None
     snapshot = SnapshotWriter(catalog, source, result.snapshot_id)
     quarantine = QuarantineWriter(catalog, source, result.snapshot_id)
+    found: dict[str, int] = {}  # CNPs typed into text fields, filled by the writer's thread
 
     def keep(checked: Checked) -> None:
         quarantine.write(checked.reasons, _raw_rows(checked))
-        snapshot.write(partial(normalise, checked.accepted, contract, names))
+        snapshot.write(partial(normalise, checked.accepted, contract, names, found))
 
     try:
         _stream(contract, path, result, today or dt.date.today(), block_bytes, keep, on_progress)
@@ -272,12 +300,14 @@ def ingest_file(
         raise TooManyRejected(result, ratio, contract.max_reject_ratio)
     try:
         snapshot.close()
+        result.cnps_in_text = dict(sorted(found.items()))
         result.warnings = reference_warnings(catalog, contract, pl.scan_parquet(snapshot.data))
     except BaseException:
         snapshot.discard()
         quarantine.discard()
         raise
     quarantine.close(result)
+    result.audit_head = audit.head()  # cited, so that removing records later is detected
     snapshot.publish(result)
     audit.append(
         "collection",
@@ -290,5 +320,6 @@ def ingest_file(
         rows_quarantined=result.rows_quarantined,
         source_sha256=digest,
         contract=f"{contract.contract_id}@{contract.version}",
+        cnps_in_text=sum(result.cnps_in_text.values()),
     )
     return result

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -39,6 +40,8 @@ class IngestResult:
     contract_version: str = ""
     key_version: str | None = None
     warnings: dict[str, dict] = field(default_factory=dict)
+    cnps_in_text: dict[str, int] = field(default_factory=dict)  # CNPs replaced, by column
+    audit_head: dict | None = None  # the audit log's head when published (audit.AuditLog.head)
     published: bool = True
     reused: bool = False  # the same file was already ingested: its snapshot is reused
 
@@ -67,16 +70,31 @@ def find_snapshot_of(
     return None
 
 
+def ingested_before(catalog: Catalog, source: str, source_sha256: str) -> bool:
+    """Whether some snapshot of `source` (current or not, any version) was made from this
+    file: the intake then does not ingest it again (which would make old data current)."""
+    for manifest_path in (catalog.curated / source).glob(f"*/{MANIFEST}"):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("source_sha256") == source_sha256:
+            return True
+    return False
+
+
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner reads (mode 600): quarantine is the stewards' zone."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(fd, "wb")
+
+
 class QuarantineWriter:
     """Rejected rows of one attempt, batch by batch: reasons (masked, spreadsheet-safe) and the
-    raw rows (mode 600, stewards only); published only if some row was rejected."""
+    raw rows (stewards only), every file mode 600; published only if some row was rejected."""
 
     def __init__(self, catalog: Catalog, source: str, snapshot_id: str) -> None:
-        self.staged = StagedDir(catalog.quarantine / source / snapshot_id, 0o750)
+        self.staged = StagedDir(catalog.quarantine / source / snapshot_id, 0o750, catalog.home)
         self.rows = 0
-        self._reasons = (self.staged.path / "reasons.csv").open("wb")
-        fd = os.open(self.staged.path / "rows.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._raw = os.fdopen(fd, "wb")
+        self._reasons = _private(self.staged.path / "reasons.csv")
+        self._raw = _private(self.staged.path / "rows.csv")
 
     def write(self, reasons: pl.DataFrame, raw_rows: pl.DataFrame) -> None:
         if not raw_rows.height:
@@ -94,9 +112,8 @@ class QuarantineWriter:
             self.staged.discard()
             return None
         summary = {k: v for k, v in result.to_json().items() if k not in ("reused", "warnings")}
-        (self.staged.path / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        with _private(self.staged.path / "summary.json") as f:
+            f.write((json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode())
         return self.staged.publish()
 
     def discard(self) -> None:
@@ -110,7 +127,7 @@ class SnapshotWriter:
     appears with its manifest in one rename (or never)."""
 
     def __init__(self, catalog: Catalog, source: str, snapshot_id: str) -> None:
-        self.staged = StagedDir(catalog.snapshot_dir(source, snapshot_id))
+        self.staged = StagedDir(catalog.snapshot_dir(source, snapshot_id), inside=catalog.home)
         self.data = self.staged.path / SNAPSHOT_DATA
         self._schema: pl.Schema | None = None
         self._writer: pq.ParquetWriter | None = None

@@ -98,22 +98,45 @@ def _warn_inside_checkout(folder: Path) -> None:
 @click.option("--partner", required=True, metavar="ID")
 @click.option("--name", help="The institution's name, for people.")
 @click.option("--valid-until", type=click.DateTime(["%Y-%m-%d"]), help="Default: two years.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="A source this partner may send (repeat for several); default: the partner's usual.",
+)
 @click.argument("pubfile", type=EXISTING_FILE)
 def keys_register(
-    partner: str, name: str | None, valid_until: dt.datetime | None, pubfile: Path
+    partner: str,
+    name: str | None,
+    valid_until: dt.datetime | None,
+    sources: tuple[str, ...],
+    pubfile: Path,
 ) -> None:
     """Pin partner ID's public key (PUBFILE, from `nocta keys init --partner`)."""
+    from analysis.contracts.model import sources as known_sources
+
+    unknown = sorted(set(sources) - set(known_sources()))
+    if unknown:
+        known = ", ".join(known_sources())
+        raise click.UsageError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
     try:
         public, named = read_public(pubfile)
         if named != partner:
             raise TransferError(f"{pubfile.name} is the key of {named!r}, not of {partner!r}")
         until = valid_until.replace(tzinfo=dt.UTC) if valid_until else None
         entry = Registry(state.registry(Catalog.from_env())).register(
-            partner, public, name=name, valid_until=until
+            partner, public, name=name, valid_until=until, sources=list(sources) or None
         )
     except TransferError as exc:
         raise Failed(str(exc)) from None
     _say(f"Registered key {entry.key_id} for {partner}, valid until {entry.valid_until}.")
+    allowed = ", ".join(entry.allowed_sources())
+    _say(
+        f"{partner} may send: {allowed}."
+        if allowed
+        else f"Warning: {partner} may send no source yet; register again with --source."
+    )
     _say("Confirm this key id with the partner by another channel (phone) before use.")
     click.echo(entry.key_id)
 
@@ -163,10 +186,12 @@ def keys_list(as_json: bool) -> None:
         )  # fmt: skip
         if as_json:
             fields = ("partner", "name", "key_id", "valid_from", "valid_until", "revoked")
-            click.echo(json.dumps({k: getattr(entry, k) for k in fields} | {"status": status}))
+            extra = {"status": status, "sources": list(entry.allowed_sources())}
+            click.echo(json.dumps({k: getattr(entry, k) for k in fields} | extra))
             continue
         until = f"revoked {entry.revoked}" if entry.revoked else f"valid until {entry.valid_until}"
-        click.echo(f"{entry.partner:<10} {entry.key_id}  {status:<8} {until}  {entry.name}")
+        sent = ",".join(entry.allowed_sources()) or "-"
+        click.echo(f"{entry.partner:<10} {entry.key_id}  {status:<8} {until}  {sent}  {entry.name}")
 
 
 @click.group("transfer")
@@ -224,7 +249,7 @@ def transfer_seal(
 
 
 @transfer.command("open")
-@click.argument("package", type=EXISTING_FILE)
+@click.argument("package", type=click.Path(dir_okay=False, path_type=Path))  # gone: refused
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def transfer_open(package: Path, as_json: bool) -> None:
     """Verify PACKAGE and land its files in landing/<source>/<transfer_id>/ (exit 4: refused)."""
@@ -248,6 +273,37 @@ def transfer_open(package: Path, as_json: bool) -> None:
         )
         for path in outcome.files:
             click.echo(path)
+
+
+@transfer.command("reset-sequence")
+@click.option("--key-id", required=True, help="The partner's signing key (`nocta keys list`).")
+@click.option("--to", "floor", required=True, type=click.IntRange(0), help="The last good number.")
+def transfer_reset_sequence(key_id: str, floor: int) -> None:
+    """Make the next package expected from KEY-ID number TO+1 (audited).
+
+    For a key locked out by a package numbered far ahead (up to the maximum, by a bug or a
+    compromised key): the numbers above TO opened so far stop counting. The partner sets
+    the counter beside their key (ID.seq) to TO as well. The ledger keeps every transfer.
+    """
+    from analysis.audit import AuditLog
+    from analysis.transfer.ledger import Ledger
+
+    catalog = Catalog.from_env()
+    entry = Registry(state.registry(catalog)).find(key_id)
+    if entry is None:
+        raise Failed(f"no registered key {key_id}: see `nocta keys list`")
+    before = Ledger(state.ledger(catalog)).reset_sequence(key_id, floor, utc_now().isoformat())
+    AuditLog(catalog.audit_log, catalog.keys).append(
+        "alteration",
+        "transfer-ledger",
+        "sequence reset",
+        "keeping a partner's transfers flowing after a sequence number out of range",
+        partner=entry.partner,
+        key_id=key_id,
+        last_before=before,
+        reset_to=floor,
+    )
+    _say(f"Next package from {entry.partner} (key {key_id}) is expected as number {floor + 1}.")
 
 
 @transfer.command("verify-receipt")

@@ -18,6 +18,7 @@ CODES = (
     "malformed",  # the manifest breaks the format (bad names, sizes, fields)
     "signer",  # unknown, revoked or expired signing key, or not the partner's
     "signature",  # the signature does not verify: altered
+    "source",  # the partner may not send this source (the registry's sources)
     "recipient",  # for another platform, or sealed to a retired receive key
     "window",  # expired, or created in the future
     "replay",  # seen before, or an older sequence number

@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from analysis.transfer.errors import Refused
-from analysis.transfer.package import Manifest
+from analysis.transfer.package import Manifest, parse_manifest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS transfers (
@@ -33,6 +33,19 @@ CREATE TABLE IF NOT EXISTS transfers (
     manifest    BLOB NOT NULL,
     signature   BLOB NOT NULL,
     UNIQUE (key_id, sequence)
+);
+CREATE TABLE IF NOT EXISTS ingested (
+    transfer_id TEXT NOT NULL REFERENCES transfers (transfer_id),
+    file        TEXT NOT NULL,
+    outcome     TEXT NOT NULL,  -- published, reused, rejected, unreadable
+    finished    TEXT NOT NULL,
+    PRIMARY KEY (transfer_id, file)
+);
+CREATE TABLE IF NOT EXISTS sequence_resets (
+    key_id  TEXT NOT NULL,
+    floor   INTEGER NOT NULL,  -- sequence numbers above it, opened before, no longer count
+    since   INTEGER NOT NULL,  -- the last transfers rowid at the reset
+    reset   TEXT NOT NULL
 )
 """
 
@@ -47,7 +60,7 @@ class Ledger:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         connection.execute("PRAGMA synchronous = FULL")
-        connection.execute(SCHEMA)
+        connection.executescript(SCHEMA)
         return connection
 
     def check(self, manifest: Manifest) -> list[str]:
@@ -89,16 +102,80 @@ class Ledger:
         with closing(self._connect()) as connection:
             return _last(connection, key_id)
 
+    def unfinished(self) -> list[tuple[Manifest, Path]]:
+        """The landed packages with a file not yet ingested (its outcome not recorded), in the
+        order they were opened, with their landing folder (relative to the data root): a run
+        stopped between opening and ingesting leaves them, and the next run finishes them."""
+        with closing(self._connect()) as connection:
+            rows = connection.execute(
+                "SELECT manifest, landing FROM transfers ORDER BY rowid"
+            ).fetchall()
+            done = set(connection.execute("SELECT transfer_id, file FROM ingested").fetchall())
+        pending = []
+        for blob, landing in rows:
+            manifest = parse_manifest(bytes(blob))
+            if any((manifest.transfer_id, e.name) not in done for e in manifest.files):
+                pending.append((manifest, Path(landing)))
+        return pending
+
+    def finish(self, transfer_id: str, file: str, outcome: str, when: str) -> None:
+        """Record that a landed file was ingested (or refused by ingest for good)."""
+        with closing(self._connect()) as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO ingested VALUES (?, ?, ?, ?)",
+                (transfer_id, file, outcome, when),
+            )
+
+    def is_finished(self, transfer_id: str, file: str) -> bool:
+        with closing(self._connect()) as connection:
+            return bool(
+                connection.execute(
+                    "SELECT 1 FROM ingested WHERE transfer_id = ? AND file = ?", (transfer_id, file)
+                ).fetchone()
+            )
+
+    def reset_sequence(self, key_id: str, floor: int, when: str) -> int | None:
+        """Forget the sequence numbers above `floor` opened so far from `key_id` (a package
+        numbered near the maximum would lock the key out for good); returns the last number
+        before the reset. The transfers themselves stay in the ledger."""
+        with closing(self._connect()) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                before = _last(connection, key_id)
+                since = connection.execute("SELECT MAX(rowid) FROM transfers").fetchone()[0]
+                connection.execute(
+                    "INSERT INTO sequence_resets VALUES (?, ?, ?, ?)",
+                    (key_id, floor, since or 0, when),
+                )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        return before
+
     def transfer_ids(self) -> list[str]:
         with closing(self._connect()) as connection:
             return [row[0] for row in connection.execute("SELECT transfer_id FROM transfers")]
 
 
 def _last(connection: sqlite3.Connection, key_id: str) -> int | None:
-    row = connection.execute(
-        "SELECT MAX(sequence) FROM transfers WHERE key_id = ?", (key_id,)
+    """The last sequence number opened from a key; after a reset, numbers above its floor
+    opened before it are forgotten (the reset's floor counts as the last)."""
+    reset = connection.execute(
+        "SELECT floor, since FROM sequence_resets WHERE key_id = ? ORDER BY rowid DESC LIMIT 1",
+        (key_id,),
     ).fetchone()
-    return row[0]
+    if reset is None:
+        query, args = "SELECT MAX(sequence) FROM transfers WHERE key_id = ?", (key_id,)
+    else:
+        query = (
+            "SELECT MAX(sequence) FROM transfers WHERE key_id = ? AND (sequence <= ? OR rowid > ?)"
+        )
+        args = (key_id, *reset)
+    last = connection.execute(query, args).fetchone()[0]
+    if reset is not None and reset[0] > 0:
+        last = max(last or 0, reset[0])
+    return last
 
 
 def _check(connection: sqlite3.Connection, manifest: Manifest) -> list[str]:
@@ -116,6 +193,16 @@ def _check(connection: sqlite3.Connection, manifest: Manifest) -> list[str]:
             f"sequence number {manifest.sequence} from {manifest.partner} (key "
             f"{manifest.key_id}) is not after the last one opened ({last}): replayed or "
             "out of order",
+            code="replay",
+        )
+    taken = connection.execute(
+        "SELECT 1 FROM transfers WHERE key_id = ? AND sequence = ?",
+        (manifest.key_id, manifest.sequence),
+    ).fetchone()
+    if taken:  # possible after a reset: a number opened before it comes round again
+        raise Refused(
+            f"sequence number {manifest.sequence} from {manifest.partner} (key "
+            f"{manifest.key_id}) was already used by a package opened earlier",
             code="replay",
         )
     expected = 1 if last is None else last + 1

@@ -13,13 +13,15 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from analysis.audit import AuditLog
 from analysis.catalog import Catalog
-from analysis.fsutil import fsync_dir
+from analysis.fsutil import OutsideRoot, fsync_dir, refuse_links
 from analysis.transfer import state
 from analysis.transfer.encoding import format_time, utc_now
 from analysis.transfer.errors import Refused, TransferError
@@ -73,6 +75,10 @@ def open_package(
     in_inbox = package.parent.resolve() == inbox.resolve()
     try:  # in the inbox, whoever drops files there must not make us read through a link
         fd = os.open(package, os.O_RDONLY | os.O_NONBLOCK | (os.O_NOFOLLOW if in_inbox else 0))
+    except FileNotFoundError:
+        if not in_inbox:
+            raise TransferError(f"cannot read {package}: no such file") from None
+        return _gone(catalog, package)
     except OSError as exc:
         raise TransferError(f"cannot read {package}: {exc.strerror}") from None
     with os.fdopen(fd, "rb", buffering=0) as f:
@@ -110,6 +116,11 @@ def _land(
 ) -> tuple[Path, list[str]]:
     """Decrypt into staging, then move into landing inside one ledger transaction."""
     manifest = verified.manifest
+    try:  # the landing folder of the source, or the staging folder, must not lead out
+        refuse_links(catalog.home, catalog.landing / manifest.source)
+        refuse_links(catalog.home, state.staging(catalog))
+    except OutsideRoot as exc:
+        raise TransferError(str(exc)) from None
     staging_root = state.staging(catalog)
     staging_root.mkdir(parents=True, exist_ok=True, mode=0o700)
     _sweep(staging_root)
@@ -202,6 +213,21 @@ def _refuse(
     )
 
 
+def _gone(catalog: Catalog, package: Path) -> Outcome:
+    """A package that left the inbox before it could be read: another open of the same file
+    (a concurrent intake) took it. Refused as a replay, and audited like any refusal."""
+    reason = f"{package.name} is gone from the inbox: another intake opened it at the same time"
+    AuditLog(catalog.audit_log).append(
+        operation="collection",
+        dataset="unverified",
+        outcome="rejected",
+        purpose=PURPOSE,
+        package=package.name,
+        refused_for="replay",
+    )
+    return Outcome(package=package, accepted=False, reason=reason, code="replay")
+
+
 def _audit(catalog: Catalog, manifest: Manifest, outcome: str, **details: object) -> None:
     """Ids, counts and codes only: file names and case references stay in the ledger."""
     AuditLog(catalog.audit_log).append(
@@ -220,36 +246,83 @@ def _audit(catalog: Catalog, manifest: Manifest, outcome: str, **details: object
 
 
 def set_aside(package: Path, folder: Path, reason: str, now: dt.datetime) -> Path:
-    """Move (from the inbox) or copy (from elsewhere) a refused package, reason beside it."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-    target = _free_name(folder, package.name)
-    if package.parent.resolve() == folder.parent.resolve():
-        os.replace(package, target)
-    elif package.is_file():
-        shutil.copyfile(package, target)
-    else:
-        target = package  # a FIFO or device is not copied; the reason is still written
-    note = folder / f"{target.name}.reason.txt"
-    note.write_text(f"{format_time(now)} {package.name}: {reason}\n", encoding="utf-8")
+    """Move (from the inbox) or copy (from elsewhere) a refused package, reason beside it.
+
+    Never through a link: `folder` must be a real folder and nothing in it is followed. A
+    package already gone (a concurrent open of the same file moved it) keeps its reason."""
+    with _real_folder(folder) as fd:
+        name = _free_name(fd, package.name)
+        target = folder / name
+        try:
+            if package.parent.resolve() == folder.parent.resolve():
+                os.replace(package, name, dst_dir_fd=fd)
+            elif package.is_file():
+                _copy_into(package, fd, name)
+            else:
+                target = package  # a FIFO or device is not copied; the reason is still written
+        except FileNotFoundError:
+            target = package
+        note = f"{format_time(now)} {package.name}: {reason}\n".encode()
+        _write_new(fd, f"{name}.reason.txt", note)
     return target
 
 
 def _file_away(package: Path, inbox: Path, kind: str) -> Path:
     if package.parent.resolve() != inbox.resolve():
         return package
-    folder = inbox / kind
-    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-    target = _free_name(folder, package.name)
-    os.replace(package, target)
-    return target
+    with _real_folder(inbox / kind) as fd:
+        name = _free_name(fd, package.name)
+        try:
+            os.replace(package, name, dst_dir_fd=fd)
+        except FileNotFoundError:
+            return package  # moved by a concurrent open of the same file
+    return inbox / kind / name
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    target, n = folder / name, 1
-    while target.exists() or (folder / f"{target.name}.reason.txt").exists():
+@contextmanager
+def _real_folder(folder: Path) -> Iterator[int]:
+    """A descriptor of `folder` (made if missing), refusing a symbolic link or a non-folder:
+    what is then done through it stays inside, even if the name is swapped meanwhile."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except (FileExistsError, NotADirectoryError, OSError) as exc:
+        raise TransferError(
+            f"{folder} is a symbolic link or not a folder ({exc.strerror}): the intake never "
+            "writes through a link; replace it with a real folder"
+        ) from None
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _exists(fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=fd, follow_symlinks=False)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def _free_name(fd: int, name: str) -> str:
+    target, n = name, 1
+    while _exists(fd, target) or _exists(fd, f"{target}.reason.txt"):
         stem, dot, suffix = name.partition(".")
-        target, n = folder / f"{stem}-{n}{dot}{suffix}", n + 1
+        target, n = f"{stem}-{n}{dot}{suffix}", n + 1
     return target
+
+
+def _write_new(fd: int, name: str, data: bytes) -> None:
+    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640, dir_fd=fd)
+    with os.fdopen(out, "wb") as f:
+        f.write(data)
+
+
+def _copy_into(package: Path, fd: int, name: str) -> None:
+    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640, dir_fd=fd)
+    with os.fdopen(out, "wb") as f, package.open("rb") as src:
+        shutil.copyfileobj(src, f)
 
 
 def _sweep(staging_root: Path) -> None:

@@ -5,6 +5,12 @@ same partner as the manifest, the key is not revoked, and the moment of opening 
 the key's validity. The dates in a manifest are the signer's own claims, so they never extend
 a key's life: whoever holds a stolen key can also write any date.
 
+A key also says which sources its partner may send: the police send police cases, not the
+population figures, so a partner's key (stolen or misused) can never replace another
+institution's data. A package of any other source is refused at open time. An entry without
+its own list takes the platform's default for the partner id (OWNED_SOURCES); a partner not
+listed there may send nothing until registered with its sources.
+
 The registry is a YAML file (`<keys>/partners.yaml`), one entry per key, written atomically.
 """
 
@@ -21,10 +27,21 @@ import yaml
 
 from analysis.transfer.encoding import format_time, key_id, parse_time, utc_now
 from analysis.transfer.errors import TransferError
-from analysis.transfer.names import check_partner_id
+from analysis.transfer.names import check_partner_id, check_source
 
 REGISTRY = "partners.yaml"
 DEFAULT_VALIDITY = dt.timedelta(days=730)
+# which sources each partner may send, unless its registry entry says otherwise
+OWNED_SOURCES: dict[str, tuple[str, ...]] = {
+    "igpr": ("police_cases",),  # Romanian Police
+    "igpf": ("customs_seizures",),  # Border Police
+    "anv": ("customs_seizures",),  # customs
+    "diicot": ("prosecution_cases",),
+    "dna": ("prosecution_cases",),
+    "mj": ("prosecution_cases", "court_decisions"),  # Ministry of Justice
+    "ins": ("population",),  # National Institute of Statistics
+    "nocta": ("eurostat_crime", "ocg_register"),  # the platform itself
+}
 HEADER = (
     "# nocta partner registry: the pinned signing key of each partner.\n"
     "# Change it with `nocta keys register` and `nocta keys revoke`, not by hand.\n"
@@ -40,6 +57,12 @@ class PartnerKey:
     valid_from: str
     valid_until: str
     revoked: str | None = None  # time of revocation
+    sources: list[str] | None = None  # None: OWNED_SOURCES of the partner
+
+    def allowed_sources(self) -> tuple[str, ...]:
+        if self.sources is not None:
+            return tuple(self.sources)
+        return OWNED_SOURCES.get(self.partner, ())
 
     def problem_at(self, moment: dt.datetime) -> str | None:
         """Why this key cannot vouch for something at `moment`, or None if it can."""
@@ -65,6 +88,8 @@ class Registry:
             entries = [PartnerKey(**item) for item in document.get("keys") or []]
             for entry in entries:
                 check_partner_id(entry.partner)
+                for source in entry.sources or []:
+                    check_source(source)
                 if key_id(bytes.fromhex(entry.public_key)) != entry.key_id:
                     raise ValueError(f"key id {entry.key_id} does not match its public key")
                 parse_time(entry.valid_from), parse_time(entry.valid_until)
@@ -82,9 +107,13 @@ class Registry:
         name: str | None = None,
         valid_from: dt.datetime | None = None,
         valid_until: dt.datetime | None = None,
+        sources: list[str] | None = None,
     ) -> PartnerKey:
-        """Pin a partner's public key; a key already registered (even revoked) is refused."""
+        """Pin a partner's public key, with the sources it may send (default: the partner's
+        in OWNED_SOURCES); a key already registered (even revoked) is refused."""
         check_partner_id(partner)
+        for source in sources or []:
+            check_source(source)
         start = valid_from or utc_now()
         entry = PartnerKey(
             partner=partner,
@@ -93,6 +122,7 @@ class Registry:
             public_key=public_key.hex(),
             valid_from=format_time(start),
             valid_until=format_time(valid_until or start + DEFAULT_VALIDITY),
+            sources=sorted(set(sources)) if sources else None,
         )
         if parse_time(entry.valid_until) <= start:
             raise TransferError("--valid-until must be after the start of validity")

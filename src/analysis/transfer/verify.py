@@ -2,7 +2,8 @@
 
 1. The signature, first, before anything is decrypted: the signing key must be pinned in the
    partner registry for the partner the manifest names, and not revoked.
-2. The manifest's fields (names, sizes, hashes), the key's validity, the recipient (this
+2. The manifest's fields (names, sizes, hashes), the key's validity, the source (one the
+   partner may send, in the registry), the recipient (this
    platform), the time window, and the replay ledger.
 3. The encrypted files must fill the package exactly, and the content key must unseal with
    one of the platform's active receive keys.
@@ -83,6 +84,12 @@ def verify_package(
     problem = entry.problem_at(now)  # `created` is the signer's claim: it proves nothing here
     if problem:
         raise Refused(problem, code="signer")
+    if manifest.source not in entry.allowed_sources():
+        allowed = ", ".join(entry.allowed_sources()) or "no source yet"
+        raise Refused(
+            f"{partner} may not send {manifest.source} (its registered sources: {allowed})",
+            code="source",
+        )
     if manifest.recipient != platform.platform_id:
         raise Refused(
             f"the package is for platform {manifest.recipient}, not for this one "
