@@ -446,8 +446,7 @@ def audit_verify() -> None:
 
 def _audit_anchors(catalog: Catalog) -> list:
     """The audit log's head as each file that cites it does (an `audit_head` key, written from
-    `AuditLog.head()`): snapshot manifests, and run records and release manifests once their
-    writers cite it."""
+    `AuditLog.head()`): snapshot manifests, run records and release manifests."""
     from analysis.audit import Anchor
 
     anchors = []

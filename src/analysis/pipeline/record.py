@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from analysis import __version__
+from analysis.audit import AuditLog
 from analysis.catalog import PROJECT, Catalog
 from analysis.fsutil import sha256_file
 from analysis.pipeline.plan import plan_steps
@@ -73,4 +74,6 @@ def run_record(
         "notebooks": config["notebooks"],
         "snapshots": snapshots,
         "steps": steps,
+        # cited, so that `nocta audit verify` can later prove no record up to here was removed
+        "audit_head": AuditLog(catalog.audit_log, catalog.keys).head(),
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import __version__
+from analysis.audit import AuditLog
 from analysis.catalog import Catalog
 from analysis.fsutil import atomic_dir, sha256_file, switch_symlink
 from analysis.site.content import GUIDES
@@ -94,6 +95,7 @@ def publish(catalog: Catalog, run_folder: Path, force: bool = False) -> Release:
             "sources": digest,
             "previous": current_release(catalog),
             "missing": missing,
+            "audit_head": AuditLog(catalog.audit_log, catalog.keys).head(),
             "files": file_hashes(tmp),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
