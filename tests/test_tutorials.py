@@ -7,25 +7,34 @@ NOCTA_HOME pointing at the demo and a fresh working folder as their current dire
 Expected numbers are recomputed here from the snapshots, not read back from the outputs.
 """
 
+import asyncio
 import csv
+import json
 import os
+import pwd
 import re
 import string
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import tomllib
+from pathlib import Path
 
 import altair as alt
 import nbformat
 import polars as pl
 import pytest
+import requests
 import yaml
 
 from analysis.catalog import PROJECT, Catalog
-from analysis.notebook_run import NotebookFailed, declared_parameters, run_notebook
+from analysis.notebook_run import declared_parameters
 from analysis.pipeline.inputs import SNAPSHOT_PARAMS
 from analysis.pipeline.plan import plan_steps
 from analysis.report.formatting import parse_number
 from test_thin_path import NOCTA, run_demo
+
+sys.path.insert(0, str(PROJECT / "hub_config"))
+from nocta_hub import server_client, testing
 
 TUTORIALS = PROJECT / "notebooks" / "tutorials"
 NAMES = sorted(p.stem for p in TUTORIALS.glob("*.ipynb"))
@@ -33,6 +42,8 @@ CNP_LIKE = re.compile(r"(?<!\d)\d{13}(?!\d)")
 # in an SVG, digits after a decimal point are coordinates, not identifiers
 CNP_LIKE_IN_SVG = re.compile(r"(?<![\d.,])\d{13}(?!\d)")
 NUMBER = r"-?[\d\u202f]+(?:,\d+)?"
+VEGA_MIMETYPE = "application/vnd.vega.v5+json"  # the one JupyterLab 4 draws itself
+SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
 
 def test_the_series_is_numbered_one_to_seven():
@@ -88,55 +99,96 @@ def test_an_analyst_copies_the_tutorials_home_without_losing_their_edits(tmp_pat
     assert edited.read_text(encoding="utf-8") != (TUTORIALS / edited.name).read_text("utf-8")
 
 
-def test_charts_display_as_svg_drawn_here_not_from_a_cdn():
-    import analysis.charts  # noqa: F401  (enables the renderer)
+def test_charts_display_with_jupyterlabs_own_vega_and_as_svg_drawn_here():
+    from analysis.charts import VEGA_MIMETYPE as ENABLED  # importing enables the renderer
 
     frame = pl.DataFrame({"market": ["a", "b"], "rate": [0.1234567890123456, 2.5]})
     chart = alt.Chart(frame).mark_bar().encode(x="rate:Q", y="market:N", tooltip=["rate:Q"])
     bundle = chart.properties(title="Rata")._repr_mimebundle_()
+    assert ENABLED == VEGA_MIMETYPE and set(bundle) == {
+        VEGA_MIMETYPE,
+        "image/svg+xml",
+        "text/plain",
+    }
+    vega = bundle[VEGA_MIMETYPE]  # compiled Vega, no Vega-Lite left for a renderer to fetch
+    assert vega["$schema"].startswith("https://vega.github.io/schema/vega/") and vega["marks"]
+    values = [v for d in vega["data"] for v in d.get("values", [])]
+    assert {"market": "a", "rate": 0.123457} in values  # rounded as in saved specs
+    assert vega["config"]["locale"]["number"]["decimal"] == ","  # the nocta theme kept
+    urls = re.findall(r"https?://[^\s\"]+", json.dumps(vega) + bundle["image/svg+xml"])
+    assert set(urls) <= {vega["$schema"], *SVG_NAMESPACES}, urls
     assert bundle["image/svg+xml"].startswith("<svg") and "Rata" in bundle["image/svg+xml"]
-    assert "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
     assert bundle["text/plain"] == "<grafic / chart: Rata>"
-    assert "rate: 0,123457;" in bundle["image/svg+xml"]  # rounded as in saved specs, not a CNP
+    assert "rate: 0,123457;" in bundle["image/svg+xml"]  # rounded, not a CNP
 
 
-# --- every tutorial, executed on the demo ---------------------------------------------------
+# --- every tutorial, run as an analyst runs it: in her own server on the hub -------------
+
+DEMO_SETTINGS = tomllib.loads((PROJECT / "hub_config" / "settings.demo.toml").read_text())
+CASE_TUTORIAL = "06_case_collaboration"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo's data root, then every tutorial executed on it (failures kept, per name)."""
-    root = tmp_path_factory.mktemp("tutorials")
-    home = root / "var"
-    env = os.environ | {"NOCTA_HOME": str(home)}
-    env.pop("NOCTA_KEYS", None)
-    made = run_demo(env)
-    assert made.returncode == 0, made.stderr
-    work = root / "work"
-    work.mkdir()
+def demo():
+    """The demo's data root behind a real hub with the demo's limits (settings.demo.toml):
+    `ana` logs in, starts her server, copies the tutorials from a JupyterLab terminal, and runs
+    each one top to bottom through her server's kernels; then, as a member of the demo case's
+    team, she runs the case tutorial in the case's collaboration server. Failures are kept per
+    name, so that each test reports its own."""
+    if os.geteuid() != 0:
+        pytest.skip("the hub runs as root: servers start as the analysts' unix users")
 
-    def execute(name: str) -> tuple[str, nbformat.NotebookNode | str]:
-        notebook = TUTORIALS / f"{name}.ipynb"
-        executed = work / f"{name}.ipynb"
-        try:
-            run_notebook(notebook, executed, declared_parameters(notebook), cwd=work)
-        except NotebookFailed as exc:
-            return name, str(exc)
-        return name, nbformat.read(executed, as_version=4)
+    def seed(home: Path) -> None:
+        env = os.environ | {"NOCTA_HOME": str(home)}
+        env.pop("NOCTA_KEYS", None)
+        made = run_demo(env)
+        assert made.returncode == 0, made.stderr
 
-    with pytest.MonkeyPatch.context() as mp:  # the kernels inherit it, as on the hub
-        mp.setenv("NOCTA_HOME", str(home))
-        mp.delenv("NOCTA_KEYS", raising=False)
-        with ThreadPoolExecutor(2) as pool:
-            executed = dict(pool.map(execute, NAMES))
-    return Catalog(home), work, executed
+    hub = testing.start_hub(
+        {"ana": ["analysts", "case-demo-team"], "case-demo": []},
+        cases=["demo"],
+        settings={"spawner": DEMO_SETTINGS["spawner"]},
+        seed=seed,
+    )
+    try:
+        token = testing.user_token(hub, "ana")
+        executed = {}
+        for server in ("ana", "case-demo"):
+            reply = requests.post(
+                f"{hub.url}hub/api/users/{server}/server",
+                headers={"Authorization": f"token {token}"},
+            )
+            assert reply.status_code in (201, 202), hub.log_tail(80)
+            hub.wait_ready(server)
+            copied = server_client.run_in_terminal(hub.url, server, token, "nocta tutorials")
+            assert copied.count("copied ") == len(NAMES), copied
+            names = NAMES if server == "ana" else [CASE_TUTORIAL]
+            for name in names:
+                path = f"tutoriale-nocta/{name}.ipynb"
+                run = server_client.run_notebook(hub.url, server, token, path)
+                executed[name if server == "ana" else f"{server}/{name}"] = asyncio.run(run)
+        homes = {
+            "ana": Path(pwd.getpwnam(hub.unix_name("ana")).pw_dir),
+            "case-demo": hub.home / "cases" / "demo",
+        }
+        yield Catalog(hub.home), homes, executed
+    finally:
+        testing.stop_hub(hub)
 
 
-def _run(demo, stem: str) -> nbformat.NotebookNode:
+def _run(demo, stem: str, server: str = "") -> nbformat.NotebookNode:
     name = next(n for n in NAMES if n[3:] == stem)
-    nb = demo[2][name]
-    assert not isinstance(nb, str), nb  # the failing cell and the executed copy to read
+    nb = demo[2][f"{server}/{name}" if server else name]
+    assert nb.metadata["nocta_run"] == "ok", _failure(nb)
     return nb
+
+
+def _failure(nb: nbformat.NotebookNode) -> str:
+    """What the analyst would have seen at the cell that stopped the run."""
+    if nb.metadata["nocta_run"] == "died":
+        return "the kernel died (JupyterLab: Kernel Restarting); last outputs: " + _text(nb)[-800:]
+    errors = [o for o in _outputs(nb) if o.output_type == "error"]
+    return "\n".join(errors[-1]["traceback"]) if errors else _text(nb)[-800:]
 
 
 def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
@@ -154,13 +206,21 @@ def _text(nb: nbformat.NotebookNode) -> str:
 
 
 def _charts(nb: nbformat.NotebookNode) -> list[str]:
-    return [o["data"]["text/plain"] for o in _outputs(nb) if "image/svg+xml" in o.get("data", {})]
+    """The charts shown: nocta charts are drawn by JupyterLab itself (Vega) and carry an SVG
+    for other readers; a saved chart from a run's results is shown as its SVG file."""
+    charts = [o["data"] for o in _outputs(nb) if "image/svg+xml" in o.get("data", {})]
+    assert all("<svg" in chart["image/svg+xml"][:300] for chart in charts)
+    return [chart["text/plain"] for chart in charts]
 
 
-@pytest.mark.parametrize("name", NAMES)
+def _vega_charts(nb: nbformat.NotebookNode) -> list[str]:
+    return [o["data"]["text/plain"] for o in _outputs(nb) if VEGA_MIMETYPE in o.get("data", {})]
+
+
+@pytest.mark.parametrize("name", [*NAMES, f"case-demo/{CASE_TUTORIAL}"])
 def test_runs_top_to_bottom_without_an_error_or_anything_personal(demo, name):
     nb = demo[2][name]
-    assert not isinstance(nb, str), nb
+    assert nb.metadata["nocta_run"] == "ok", _failure(nb)
     outputs = _outputs(nb)
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o for o in outputs if o.get("name") == "stderr" and o["text"].strip()], name
@@ -168,7 +228,7 @@ def test_runs_top_to_bottom_without_an_error_or_anything_personal(demo, name):
     for out in outputs:
         svg = out.get("data", {}).get("image/svg+xml", "")
         assert not CNP_LIKE_IN_SVG.search(svg), f"{name}: a 13-digit number in a chart"
-    if name[3:] != "case_collaboration":  # the others show a plot
+    if not name.endswith("case_collaboration"):  # the others show a plot
         assert _charts(nb), f"{name}: no chart"
 
 
@@ -185,7 +245,7 @@ def test_snapshot_tutorial_shows_the_current_manifest(demo):
     ]:
         shown = re.search(rf"{label}[^:]*:\s+({NUMBER})", text)
         assert shown and parse_number(shown.group(1)) == manifest[key], label
-    assert "police_cases: de ce au fost respinse rânduri" in _charts(_run(demo, "snapshot"))[0]
+    assert "police_cases: de ce au fost respinse rânduri" in _vega_charts(_run(demo, "snapshot"))[0]
 
 
 def test_linking_tutorial_finds_police_suspects_at_the_prosecution(demo):
@@ -210,7 +270,7 @@ def test_county_tutorial_gives_the_rate_with_its_interval_and_a_map(demo):
     assert line, text[:2000]
     rate, low, high = (parse_number(g) for g in line.groups())
     assert low <= rate <= high
-    assert "<grafic / chart: Cluj (conturat) pe harta ratelor, 2025>" in _charts(nb)
+    assert "<grafic / chart: Cluj (conturat) pe harta ratelor, 2025>" in _vega_charts(nb)
 
 
 def test_forecast_tutorial_prints_intervals_and_the_mase_against_the_naive(demo):
@@ -228,7 +288,7 @@ def test_forecast_tutorial_prints_intervals_and_the_mase_against_the_naive(demo)
 
 
 def test_parameterised_tutorial_runs_county_profile_for_a_county_the_pipeline_skipped(demo):
-    _, work, _ = demo
+    work = demo[1]["ana"] / "tutoriale-nocta"
     text = _text(_run(demo, "run_parameterised"))
     assert "has no step 'county_profile/BH'" in text  # the small pipeline ran CJ and B only
     assert "unknown: countie" in text  # a typo is refused, not run on the defaults
@@ -241,11 +301,17 @@ def test_parameterised_tutorial_runs_county_profile_for_a_county_the_pipeline_sk
     assert (folder / "results" / "headline.json").is_file() and "Bihor, " in text
 
 
-def test_case_tutorial_leaves_a_shared_folder_a_teammate_can_read(demo):
-    catalog, work, _ = demo
+def test_case_tutorial_in_her_own_server_points_to_the_case_server(demo):
     text = _text(_run(demo, "case_collaboration"))
-    assert "not on the hub: a practice folder" in text and "/hub/spawn/case-demo" in text
-    shared = work / "nocta_lucru" / "caz_demo"
+    assert "your private server: what you save here only you see" in text
+    assert "/hub/spawn/case-demo" in text
+
+
+def test_case_tutorial_in_the_case_server_leaves_a_folder_the_team_shares(demo):
+    catalog, homes, _ = demo
+    text = _text(_run(demo, "case_collaboration", server="case-demo"))
+    assert "the team's server: what you save here the whole team sees" in text
+    shared = homes["case-demo"] / "caz_demo"
     readme = (shared / "README.md").read_text(encoding="utf-8")
     assert catalog.latest_snapshot("police_cases") in readme
     table = pl.read_parquet(shared / "rezultate" / "cazuri_pe_piete_2025.parquet")
@@ -253,7 +319,7 @@ def test_case_tutorial_leaves_a_shared_folder_a_teammate_can_read(demo):
 
 
 def test_personal_data_tutorial_exports_a_protected_spreadsheet_safe_csv(demo):
-    _, work, _ = demo
+    work = demo[1]["ana"] / "tutoriale-nocta"
     text = _text(_run(demo, "personal_data"))
     assert "'=HYPERLINK" in text and "'@SUM" in text
     (export,) = (work / "nocta_lucru").glob("cazuri_pe_piete_*.csv")
