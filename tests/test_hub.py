@@ -87,6 +87,11 @@ def running(hub):
     return {name: hub.wait_ready(name) for name in ("ana", "bob")}
 
 
+def text(reply: requests.Response) -> str:
+    """A hub page as the browser reads it (UTF-8; the hub names no charset)."""
+    return reply.content.decode("utf-8")
+
+
 def xsrf(session: requests.Session) -> dict:
     return {"X-XSRFToken": session.cookies.get("_xsrf", path="/hub/")}
 
@@ -295,6 +300,40 @@ def test_case_server_is_reachable_by_its_team_only(hub, running):
         headers={"Authorization": f"token {ana}"},
     )
     assert session.status_code in (200, 201), session.text
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_case_team_members_get_the_case_server_and_no_admin_controls(hub, running):
+    ana = hub.login("ana")
+    home = text(ana.get(f"{hub.url}hub/home"))
+    assert "/hub/admin" not in home and "Administrare" not in home
+    assert ana.get(f"{hub.url}hub/admin", allow_redirects=False).status_code == 403
+    refused = ana.get(f"{hub.url}hub/admin")
+    assert "Acces interzis" in text(refused) and "SECRET DE SERVICIU" in text(refused)
+    # the case's server (started by the team in the test above): first the hub asks her to
+    # confirm, in Romanian, what the case server learns about her; then she is in
+    assert hub.wait_ready("case-alpha")
+    ask = ana.get(f"{hub.url}user/case-alpha/lab")
+    assert "Confirmați accesul" in text(ask) and "Authorize access" in text(ask), ask.url
+    form = {"_xsrf": ana.cookies.get("_xsrf", path="/hub/"), "scopes": []}
+    confirmed = ana.post(ask.url, data=form)
+    assert confirmed.status_code == 200 and "/user/case-alpha/lab" in confirmed.url
+    assert ana.get(f"{hub.url}hub/spawn/case-alpha").status_code == 200
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_hub_pages_speak_romanian_first_with_the_marking(hub):
+    login = text(requests.get(f"{hub.url}hub/login"))
+    assert "Autentificare" in login and "Sign in" in login and "SECRET DE SERVICIU" in login
+    assert 'name="username"' in login and 'id="login_submit"' in login
+    admin = text(hub.login("admin").get(f"{hub.url}hub/admin"))
+    assert 'id="no-start"' in admin and "Serverele nu se pornesc de aici" in admin
+    hidden = admin.split('<style id="hidden-controls">', 1)[1].split("</style>", 1)[0]
+    assert ".start-button" in hidden and "#shutdown-button" in hidden
+    reader = text(hub.login("radu").get(f"{hub.url}hub/home"))
+    assert "nu este în grupul analiștilor" in reader and "Administrare" not in reader
 
 
 @pytest.mark.slow
