@@ -1,9 +1,13 @@
 """The analysts' tutorials (notebooks/tutorials/): committed clean, bilingual, and every one runs
-top to bottom under Papermill on the `nocta` kernel, on the demo data, showing what it promises.
+top to bottom in an analyst's own server on the hub, on the demo data, showing what it promises.
 
-The demo is `nocta demo` on the small pipeline (the thin-path helper), run once for the module;
-the tutorials then run with their own default parameters, as an analyst opens them, with
-NOCTA_HOME pointing at the demo and a fresh working folder as their current directory.
+The demo is `nocta demo` on the small pipeline (the thin-path helper), run once for the module,
+behind a real hub with the demo's limits (memory cgroup, CPU quota). As an analyst would, `ana`
+copies the tutorials from a JupyterLab terminal and runs each one with its own default
+parameters through her server's kernels (hub_config/nocta_hub/server_client.py), then the case
+tutorial in the case's collaboration server; the executed notebooks are then opened in her
+JupyterLab in chromium. Papermill in the test's own process would miss the server's limits,
+user and environment: that is how a kernel dying at the first chart went unnoticed.
 Expected numbers are recomputed here from the snapshots, not read back from the outputs.
 """
 
@@ -171,7 +175,7 @@ def demo():
             "ana": Path(pwd.getpwnam(hub.unix_name("ana")).pw_dir),
             "case-demo": hub.home / "cases" / "demo",
         }
-        yield Catalog(hub.home), homes, executed
+        yield Catalog(hub.home), homes, executed, hub
     finally:
         testing.stop_hub(hub)
 
@@ -233,7 +237,7 @@ def test_runs_top_to_bottom_without_an_error_or_anything_personal(demo, name):
 
 
 def test_snapshot_tutorial_shows_the_current_manifest(demo):
-    catalog, _, _ = demo
+    catalog = demo[0]
     text = _text(_run(demo, "snapshot"))
     manifest = catalog.snapshot_manifest("police_cases")
     assert manifest["rows_quarantined"] > 0  # the demo injects defects: reasons to show
@@ -249,7 +253,7 @@ def test_snapshot_tutorial_shows_the_current_manifest(demo):
 
 
 def test_linking_tutorial_finds_police_suspects_at_the_prosecution(demo):
-    catalog, _, _ = demo
+    catalog = demo[0]
     text = _text(_run(demo, "link_persons"))
     shown = re.search(r"persons linked across sources: (\d+)", text)
     suspects = catalog.scan_snapshot("police_cases").select(pl.col("suspect_ids").explode())
@@ -308,7 +312,7 @@ def test_case_tutorial_in_her_own_server_points_to_the_case_server(demo):
 
 
 def test_case_tutorial_in_the_case_server_leaves_a_folder_the_team_shares(demo):
-    catalog, homes, _ = demo
+    catalog, homes = demo[0], demo[1]
     text = _text(_run(demo, "case_collaboration", server="case-demo"))
     assert "the team's server: what you save here the whole team sees" in text
     shared = homes["case-demo"] / "caz_demo"
@@ -329,3 +333,67 @@ def test_personal_data_tutorial_exports_a_protected_spreadsheet_safe_csv(demo):
     assert "x" in cells and all(c == "x" or int(c) >= 10 for c in cells)
     assert all(not row[0] or row[0][0] not in "=+-@" for row in rows)
     assert all(set(row[0]) <= set(string.ascii_letters + "_'") for row in rows)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_jupyterlab_draws_every_tutorials_charts_with_nothing_from_another_host(demo):
+    """Each executed tutorial opened in ana's JupyterLab in chromium (Debian's, driven by
+    Playwright): every nocta chart drawn by JupyterLab's own Vega renderer without a warning,
+    and no request to any host but the hub (the intranet has no internet)."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    hub, executed = demo[3], demo[2]
+    token = testing.user_token(hub, "ana")
+    contents = f"{hub.url}user/ana/api/contents/executate"
+    auth = {"Authorization": f"token {token}"}
+    requests.put(contents, json={"type": "directory"}, headers=auth).raise_for_status()
+    expected = {}
+    for name in NAMES:
+        nb = executed[name]
+        assert nb.metadata["nocta_run"] == "ok", _failure(nb)
+        expected[name] = len(_vega_charts(nb))
+        saved = requests.put(
+            f"{contents}/{name}.ipynb", json={"type": "notebook", "content": nb}, headers=auth
+        )
+        saved.raise_for_status()
+    here = urlsplit(hub.url).netloc
+    elsewhere, drawn, problems = [], {}, []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on(
+            "request",
+            lambda r: urlsplit(r.url).netloc not in ("", here) and elsewhere.append(r.url),
+        )
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on(  # e.g. "The input spec uses Vega v6, but the current version of Vega is v5"
+            "console",
+            lambda m: (
+                m.type in ("warning", "error")
+                and "vega" in m.text.lower()
+                and problems.append(m.text)
+            ),
+        )
+        page.goto(f"{hub.url}hub/login")
+        page.fill("input[name=username]", "ana")
+        page.fill("input[name=password]", hub.accounts["ana"]["password"])
+        page.click("#login_submit")
+        page.wait_for_url("**/user/ana/lab**", timeout=60_000)
+        for name, count in expected.items():
+            # ?reset: a fresh workspace, this notebook the only one open
+            page.goto(f"{hub.url}user/ana/lab/tree/executate/{name}.ipynb?reset")
+            shown = page.locator(".jp-NotebookPanel")
+            charts = shown.locator(".jp-RenderedVega5 .vega-embed canvas")
+            if count:
+                charts.nth(count - 1).wait_for(state="attached", timeout=60_000)
+            shown.locator(".jp-Cell").first.wait_for(timeout=60_000)
+            drawn[name] = charts.count()
+        browser.close()
+    assert drawn == expected and sum(expected.values()) >= 5, drawn
+    assert not elsewhere, sorted(set(elsewhere))
+    assert not problems, problems
