@@ -313,6 +313,7 @@ def test_case_team_members_get_the_case_server_and_no_admin_controls(hub, runnin
     ana = hub.login("ana")
     home = text(ana.get(f"{hub.url}hub/home"))
     assert "/hub/admin" not in home and "Administrare" not in home
+    assert 'id="start"' in home and "Serverul meu" in home and 'id="stop"' in home
     assert ana.get(f"{hub.url}hub/admin", allow_redirects=False).status_code == 403
     refused = ana.get(f"{hub.url}hub/admin")
     assert "Acces interzis" in text(refused) and "SECRET DE SERVICIU" in text(refused)
