@@ -77,9 +77,11 @@ def _v2_parent() -> Path | None:
         for pid in (base / "cgroup.procs").read_text().split():
             with contextlib.suppress(ProcessLookupError):
                 (leaf / "cgroup.procs").write_text(pid)
-    (base / "cgroup.subtree_control").write_text("+cpu +memory")
     parent.mkdir(exist_ok=True)
-    control.write_text("+cpu +memory")
+    for node in (base, parent):
+        (node / "cgroup.subtree_control").write_text("+memory")  # required: else no bound
+        with contextlib.suppress(OSError):  # a CPU quota where the cpu controller is ours
+            (node / "cgroup.subtree_control").write_text("+cpu")
     return parent
 
 
@@ -90,11 +92,12 @@ def prepare_cgroups(name: str, limits: Limits) -> list[Path]:
         if parent is not None:
             v2 = parent / name
             v2.mkdir(exist_ok=True)
-            if limits.cpu:
+            if limits.cpu and (v2 / "cpu.max").exists():
                 (v2 / "cpu.max").write_text(f"{int(limits.cpu * PERIOD_US)} {PERIOD_US}")
             if limits.mem_bytes:
                 (v2 / "memory.max").write_text(str(limits.mem_bytes))
-                (v2 / "memory.swap.max").write_text("0")
+                if (v2 / "memory.swap.max").exists():  # only with swap accounting
+                    (v2 / "memory.swap.max").write_text("0")
             return [v2]
         dirs = _v1_dirs(name)
         for path in dirs.values():
