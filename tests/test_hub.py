@@ -34,6 +34,7 @@ ACCOUNTS = {
     "case-alpha": [],
 }
 MEM_LIMIT = 3 * 1024**3
+CHROMIUM = "/usr/bin/chromium"
 SNAPSHOT = "curated/police_cases/20260101T000000Z"
 
 
@@ -340,6 +341,30 @@ def test_hub_pages_speak_romanian_first_with_the_marking(hub):
     assert ".start-button" in hidden and "#shutdown-button" in hidden
     reader = text(hub.login("radu").get(f"{hub.url}hub/home"))
     assert "nu este în grupul analiștilor" in reader and "Administrare" not in reader
+
+
+@pytest.mark.slow
+@AS_ROOT
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_admin_page_in_a_browser_offers_only_what_an_admin_may_do(hub, running):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{hub.url}hub/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", hub.accounts["admin"]["password"])
+        page.click("#login_submit")
+        page.wait_for_url("**/hub/admin**")
+        page.locator("tr", has_text="radu").first.wait_for()  # the React table is drawn
+        assert page.locator("#no-start").is_visible()
+        for control in (".start-button", ".start-all", "#shutdown-button", "a[href*='/spawn/']"):
+            shown = [e for e in page.locator(control).all() if e.is_visible()]
+            assert not shown, control
+        stop = page.locator("tr", has_text="ana").locator(".stop-button").first
+        assert stop.is_visible()  # stopping a runaway server is theirs
+        browser.close()
 
 
 @pytest.mark.slow
