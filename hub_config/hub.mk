@@ -20,7 +20,9 @@ $(HUB_STAMP): $(HUB_PROXY)/package.json $(HUB_PROXY)/package-lock.json
 	npm ci --prefix $(HUB_DIR) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(HUB_VENV_STAMP): $(STAMP) requirements.lock pyproject.toml hub_config/lab-overrides.json
+HUB_KERNEL_FILES := hub_config/kernel/nocta_memory_notice.py hub_config/kernel/ipython_kernel_config.py
+
+$(HUB_VENV_STAMP): $(STAMP) requirements.lock pyproject.toml hub_config/lab-overrides.json $(HUB_KERNEL_FILES)
 	@test -x $(HUB_SERVER_PYTHON) || { echo "make hub-setup: $(HUB_SERVER_PYTHON) is needed (Debian: python3.11) for the analysts' servers" >&2; exit 1; }
 	@mkdir -p $(HUB_DIR) && echo '*' > $(HUB_DIR)/.gitignore
 	@test -x $(HUB_VENV)/bin/python || $(UV) venv --quiet --python $(HUB_SERVER_PYTHON) $(HUB_VENV)
@@ -30,6 +32,9 @@ $(HUB_VENV_STAMP): $(STAMP) requirements.lock pyproject.toml hub_config/lab-over
 	$(HUB_VENV)/bin/python -m ipykernel install --sys-prefix --name nocta --display-name "nocta (Python 3.11)" >/dev/null
 	@# the intranet has no internet: JupyterLab neither asks about news nor checks for updates
 	install -D -m 644 hub_config/lab-overrides.json $(HUB_VENV)/share/jupyter/lab/settings/overrides.json
+	@# a new kernel says when the one before it was stopped by the memory limit
+	install -D -m 644 hub_config/kernel/nocta_memory_notice.py $$($(HUB_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/nocta_memory_notice.py
+	install -D -m 644 hub_config/kernel/ipython_kernel_config.py $(HUB_VENV)/etc/ipython/ipython_kernel_config.py
 	@touch $@
 
 hub-setup: $(HUB_STAMP) $(HUB_VENV_STAMP) ## Install configurable-http-proxy (npm) and the servers' Python env into .hub/

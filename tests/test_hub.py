@@ -34,6 +34,7 @@ ACCOUNTS = {
     "case-alpha": [],
 }
 MEM_LIMIT = 3 * 1024**3
+CHROMIUM = "/usr/bin/chromium"
 SNAPSHOT = "curated/police_cases/20260101T000000Z"
 
 
@@ -85,6 +86,11 @@ def running(hub):
         for reply in pool.map(start, ("ana", "bob")):
             assert reply.status_code in (201, 202), hub.log_tail(80)
     return {name: hub.wait_ready(name) for name in ("ana", "bob")}
+
+
+def text(reply: requests.Response) -> str:
+    """A hub page as the browser reads it (UTF-8; the hub names no charset)."""
+    return reply.content.decode("utf-8")
 
 
 def xsrf(session: requests.Session) -> dict:
@@ -139,7 +145,7 @@ def test_analyst_server_runs_as_their_own_user_with_limits(hub, running):
     uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
     assert set(map(int, uids)) == {unix.pw_uid} and unix.pw_uid != 0
     limits = Path(f"/proc/{pid}/limits").read_text()
-    assert f"Max address space         {MEM_LIMIT}" in limits
+    assert "Max address space         unlimited" in limits  # V8 and BLAS reserve far more
     assert "Max processes             300" in limits
     assert int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 5  # nice
     cgroups = dict(
@@ -162,6 +168,64 @@ def test_analyst_server_runs_as_their_own_user_with_limits(hub, running):
         headers={"Authorization": f"token {testing.user_token(hub, 'ana')}"},
     ).json()
     assert specs["default"] == "nocta" and list(specs["kernelspecs"]) == ["nocta"]
+
+
+EAT_MEMORY = """
+chunks = []
+for _ in range(LIMIT // 2**28 + 8):  # 256 MiB at a time, written, to past the limit
+    chunks.append(b"x" * 2**28)
+print("still alive")
+"""
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_a_cell_past_the_memory_limit_stops_its_kernel_not_the_server(hub, running):
+    import asyncio
+
+    from nocta_hub import limits, server_client
+
+    token = testing.user_token(hub, "bob")
+    cgroups = [c for c in limits._v1_dirs(hub.unix_name("bob")).values() if c.name]
+    before = limits.oom_kills(cgroups)
+
+    async def eat_then_work():
+        async with server_client.KernelSession(hub.url, "bob", token) as kernel:
+            eaten = await kernel.execute(EAT_MEMORY.replace("LIMIT", str(MEM_LIMIT)), 120)
+        async with server_client.KernelSession(hub.url, "bob", token) as kernel:
+            return eaten, await kernel.execute("print(6 * 7)", 60)
+
+    eaten, after = asyncio.run(eat_then_work())
+    printed = "".join(o.get("text", "") for o in eaten.outputs)
+    assert "still alive" not in printed
+    if not limits.bounds_memory(cgroups):  # bounded per process: the allocation itself failed
+        assert eaten.status == "error" and eaten.outputs[-1]["ename"] == "MemoryError"
+    else:  # bounded by the cgroup: the kernel was stopped, JupyterLab restarts it, and the
+        # new kernel says why at its first cell
+        assert eaten.status == "died" and limits.oom_kills(cgroups) > before
+        told = [o["text"] for o in after.outputs if o.get("name") == "stderr"]
+        gib = MEM_LIMIT // 2**30
+        assert told and f"a depășit limita de memorie ({gib} GiB)" in told[0], after.outputs
+    status = requests.get(
+        f"{hub.url}user/bob/api/status", headers={"Authorization": f"token {token}"}
+    )
+    assert status.status_code == 200  # the server lived through it
+    printed = [o["text"] for o in after.outputs if o.get("name") == "stdout"]
+    assert after.status == "ok" and printed == ["42\n"]
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_terminals_have_the_servers_environment(hub, running):
+    from nocta_hub import server_client
+
+    token = testing.user_token(hub, "ana")
+    shown = server_client.run_in_terminal(
+        hub.url, "ana", token, "nocta --help; command -v python; jupyter kernelspec list"
+    )
+    assert "Usage: nocta" in shown, shown
+    assert str(testing.PROJECT / ".hub" / "venv" / "bin" / "python") in shown, shown
+    assert "nocta " in shown.split("Available kernels:")[-1], shown
 
 
 PROBE = """
@@ -242,6 +306,65 @@ def test_case_server_is_reachable_by_its_team_only(hub, running):
         headers={"Authorization": f"token {ana}"},
     )
     assert session.status_code in (200, 201), session.text
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_case_team_members_get_the_case_server_and_no_admin_controls(hub, running):
+    ana = hub.login("ana")
+    home = text(ana.get(f"{hub.url}hub/home"))
+    assert "/hub/admin" not in home and "Administrare" not in home
+    assert 'id="start"' in home and "Serverul meu" in home and 'id="stop"' in home
+    assert ana.get(f"{hub.url}hub/admin", allow_redirects=False).status_code == 403
+    refused = ana.get(f"{hub.url}hub/admin")
+    assert "Acces interzis" in text(refused) and "SECRET DE SERVICIU" in text(refused)
+    # the case's server (started by the team in the test above): first the hub asks her to
+    # confirm, in Romanian, what the case server learns about her; then she is in
+    assert hub.wait_ready("case-alpha")
+    ask = ana.get(f"{hub.url}user/case-alpha/lab")
+    assert "Confirmați accesul" in text(ask) and "Authorize access" in text(ask), ask.url
+    form = {"_xsrf": ana.cookies.get("_xsrf", path="/hub/"), "scopes": []}
+    confirmed = ana.post(ask.url, data=form)
+    assert confirmed.status_code == 200 and "/user/case-alpha/lab" in confirmed.url
+    assert ana.get(f"{hub.url}hub/spawn/case-alpha").status_code == 200
+
+
+@pytest.mark.slow
+@AS_ROOT
+def test_hub_pages_speak_romanian_first_with_the_marking(hub):
+    login = text(requests.get(f"{hub.url}hub/login"))
+    assert "Autentificare" in login and "Sign in" in login and "SECRET DE SERVICIU" in login
+    assert 'name="username"' in login and 'id="login_submit"' in login
+    admin = text(hub.login("admin").get(f"{hub.url}hub/admin"))
+    assert 'id="no-start"' in admin and "Serverele nu se pornesc de aici" in admin
+    hidden = admin.split('<style id="hidden-controls">', 1)[1].split("</style>", 1)[0]
+    assert ".start-button" in hidden and "#shutdown-button" in hidden
+    reader = text(hub.login("radu").get(f"{hub.url}hub/home"))
+    assert "nu este în grupul analiștilor" in reader and "Administrare" not in reader
+
+
+@pytest.mark.slow
+@AS_ROOT
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_admin_page_in_a_browser_offers_only_what_an_admin_may_do(hub, running):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{hub.url}hub/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", hub.accounts["admin"]["password"])
+        page.click("#login_submit")
+        page.wait_for_url("**/hub/admin**")
+        page.locator("tr", has_text="radu").first.wait_for()  # the React table is drawn
+        assert page.locator("#no-start").is_visible()
+        for control in (".start-button", ".start-all", "#shutdown-button", "a[href*='/spawn/']"):
+            shown = [e for e in page.locator(control).all() if e.is_visible()]
+            assert not shown, control
+        stop = page.locator("tr", has_text="ana").locator(".stop-button").first
+        assert stop.is_visible()  # stopping a runaway server is theirs
+        browser.close()
 
 
 @pytest.mark.slow

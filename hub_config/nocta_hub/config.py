@@ -5,7 +5,7 @@ authenticator, roles, spawner, services. Read top to bottom, it is the hub's who
 import sys
 from pathlib import Path
 
-from . import data_access, keyfiles, roles
+from . import data_access, keyfiles, roles, shell_profile
 from .auth import configure_authenticator
 from .settings import load
 
@@ -96,6 +96,7 @@ def configure(c, settings: dict | None = None) -> dict:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     c.Spawner.cmd = [str(Path(spawner["python_env"]) / "bin" / "jupyterhub-singleuser")]
+    shell_profile.install()  # terminals' login shells keep the servers' environment
     c.Spawner.default_url = "/lab"
     mem = spawner["mem_limit"]  # "4G", or bytes
     c.Spawner.mem_limit = int(mem) if str(mem).isdigit() else mem
@@ -155,6 +156,11 @@ def configure_systemd(c, settings: dict, cases: list[str], kernel_args: list[str
             spawner_.args.append("--SQLiteYStore.db_path=.jupyter_ystore.db")  # in its home
         else:
             spawner_.args.append("--YDocExtension.disable_rtc=True")
-        spawner_.environment = {"NOCTA_HOME": settings["nocta_home"]}
+        server_bin = str(Path(spawner["python_env"]) / "bin")
+        spawner_.environment = {
+            "NOCTA_HOME": settings["nocta_home"],
+            "PATH": f"{server_bin}:/usr/local/bin:/usr/bin:/bin",
+            shell_profile.ENV_NAME: server_bin,  # login shells put it back (shell_profile.py)
+        }
 
     c.Spawner.pre_spawn_hook = pre_spawn

@@ -118,9 +118,7 @@ def load_roles(cases: list[str], portal: bool, operator: bool) -> list[dict]:
                     f"access:servers!user={account}",
                     f"servers!user={account}",  # start and stop it (JupyterHub 6: start:servers)
                     f"read:users:name!user={account}",
-                    f"list:users!user={account}",  # see it on the admin page, nobody else
-                    "admin-ui",
-                ],
+                ],  # no admin-ui: the team opens the case's server from /hub/spawn/<account>
                 "groups": [case_team(case_id)],
             }
         )

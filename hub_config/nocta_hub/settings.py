@@ -51,7 +51,7 @@ DEFAULTS: dict = {
         "groups": {},  # directory group DN -> hub group (analysts, portal-readers, ...)
     },
     "spawner": {
-        "mem_limit": "4G",  # per analyst: cgroup memory + RLIMIT_AS (systemd: MemoryMax)
+        "mem_limit": "4G",  # per analyst: a memory cgroup (systemd: MemoryMax); never RLIMIT_AS
         "cpu_limit": 1.0,  # cores per analyst: cgroup CPU quota (systemd: CPUQuota)
         "nproc_limit": 512,  # processes per analyst (RLIMIT_NPROC)
         "nice": 5,

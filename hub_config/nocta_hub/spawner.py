@@ -18,7 +18,7 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Int, List, Unicode
 
-from . import data_access, limits
+from . import data_access, limits, shell_profile
 
 UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 # server extensions a bench server does without (it only has to answer the hub)
@@ -117,6 +117,7 @@ class NoctaLocalSpawner(LocalProcessSpawner):
         env.update(USER=self.unix_name, HOME=str(self.home), SHELL="/bin/bash")
         server_bin = str(Path(self.cmd[0]).parent)  # terminals and !pip find the servers' env
         env["PATH"] = f"{server_bin}:/usr/local/bin:/usr/bin:/bin"
+        env[shell_profile.ENV_NAME] = server_bin  # login shells put it back (shell_profile.py)
         env.pop("VIRTUAL_ENV", None)
         env["NOCTA_HOME"] = self.nocta_home
         env.pop("NOCTA_KEYS", None)  # never: keys are for transfer and ingest only

@@ -146,26 +146,36 @@ def save_chart(chart: alt.TopLevelMixin, folder: Path, name: str) -> dict:
     return spec
 
 
-def svg_renderer(spec: dict, **_: object) -> dict[str, str]:
-    """Show a chart in a notebook as SVG drawn here (vl-convert), data rounded as in `to_spec`.
+VEGA_MIMETYPE = "application/vnd.vega.v5+json"  # JupyterLab 4's own Vega renderer
+VEGA_SCHEMA = "https://vega.github.io/schema/vega/v5.json"  # a name, never fetched
 
-    Why: altair's default output is HTML that loads Vega from a CDN, and the hub's servers
-    have no internet, so analysts saw an empty cell. An SVG needs nothing from the network and
-    also stays in notebooks executed by Papermill (runs/, the tutorials). Enabled on import
-    as the `nocta` renderer; `alt.renderers.enable("default")` brings back interactive HTML.
+
+def notebook_renderer(spec: dict, **_: object) -> dict:
+    """Show a chart in a notebook with nothing fetched from the network, data rounded as in
+    `to_spec`: the chart compiled here to Vega (vl-convert), for JupyterLab's built-in Vega
+    renderer, interactive, with its JavaScript served by the analyst's own server; and the
+    same chart as SVG for every other reader of the notebook (Papermill runs, nbconvert).
+
+    Why: altair's default output loads Vega from a CDN, and the hub's servers have no internet;
+    altair 6 writes Vega-Lite 6, which JupyterLab 4's renderer (Vega-Lite 5) does not take, but
+    the compiled Vega it draws. Enabled on import as the `nocta` renderer;
+    `alt.renderers.enable("default")` brings back altair's own output.
     """
     spec = dict(spec)
     if "datasets" in spec:
         spec["datasets"] = _rounded(spec["datasets"])
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
+    vega = vlc.vegalite_to_vega(spec)
+    vega["$schema"] = VEGA_SCHEMA  # same spec format; JupyterLab's Vega 5 would warn at v6
     return {
+        VEGA_MIMETYPE: vega,
         "image/svg+xml": vlc.vegalite_to_svg(spec),
         "text/plain": f"<grafic / chart: {text}>" if text else "<grafic / chart>",
     }
 
 
-alt.renderers.register("nocta", svg_renderer)
+alt.renderers.register("nocta", notebook_renderer)
 alt.renderers.enable("nocta")
 
 

@@ -26,6 +26,7 @@ MARKET_STEP = "market_profile"  # results/<run>/market_profile/<market>/ when th
 GUIDES = PROJECT / "docs" / "guides"  # <lang>/<name>.md and img/, kept in the repository
 GUIDE_NAMES = {  # guide -> its file name in each language (the page's name on the site too)
     "staff": {"ro": "personal", "en": "staff"},
+    "analysts": {"ro": "analisti", "en": "analysts"},
     "administrators": {"ro": "administratori", "en": "administrators"},
     "data_stewards": {"ro": "furnizori", "en": "data-stewards"},
 }
