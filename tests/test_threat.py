@@ -13,6 +13,7 @@ from analysis.ingest.run import ingest_file
 from analysis.reference.markets import MARKETS
 from analysis.synth import generate
 from analysis.threat import market_threat_matrix, ocg_threat, priorities, threat_method
+from analysis.threat_sensitivity import rank_stability
 
 HARM = {m.code: {"level": 1, "reason": "r"} for m in MARKETS} | {
     "drugs_cocaine": {"level": 3, "reason": "violență"},
@@ -117,6 +118,9 @@ def test_market_matrix_levels_score_and_reasons_by_hand():
     assert "locul 1 din 16" in cocaine["reasons"] and "1 grup activ" in cocaine["reasons"]
     ranked = priorities(matrix)
     assert ranked["priority"].to_list() == list(range(1, 17))
+    # the sensitivity analysis starts from the same order, ties broken the same way
+    stability, _ = rank_stability(matrix, method.matrix_weights, draws=50)
+    assert stability.sort("market")["priority"].equals(matrix.sort("market")["priority"])
     assert ranked["method_version"].unique().to_list() == ["test.1"]
 
 
