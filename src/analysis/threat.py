@@ -14,6 +14,7 @@ words. Reading the packaged YAML is the one file this module opens (as reference
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from importlib.resources import files
 
 import polars as pl
@@ -154,8 +155,10 @@ def ocg_threat(register: pl.DataFrame, method: ThreatMethod) -> ThreatScores:
 
 
 def _ro(x: float, decimals: int = 1, sign: bool = False) -> str:
-    """1234.5 -> "1.234,5", the Romanian way the whole project writes numbers."""
-    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    """1234.5 -> "1.234,5", the Romanian way the whole project writes numbers; rounded half
+    away from zero on the decimal form, as report.formatting rounds (3.05 -> "3,1")."""
+    exact = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact + 0:{'+' if sign else ''},.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
