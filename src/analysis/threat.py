@@ -6,9 +6,10 @@ every score is a weighted sum of levels 0-3, one per SOCTA characteristic, and t
 Weights, thresholds and harm levels live in threat_weights.yaml (versioned, cited by the report),
 never in this code; every output carries the method's version.
 
-The market matrix combines prevalence (the national rate), trend (the year-on-year test), the
-threat of the active groups working the market and harm (the assessors' judgement in the YAML)
-into one score per market; priorities are the markets in that order, each with its reasons in
+The market matrix combines recorded cases (the national rate of cases the police registered: it
+measures enforcement activity as much as crime, so the report never calls it prevalence alone),
+trend (the year-on-year test), the threat of the active groups working the market and harm (the
+assessors' judgement in the YAML) into one score per market; priorities are the markets in that order, each with its reasons in
 words. Reading the packaged YAML is the one file this module opens (as reference/ does).
 """
 
@@ -255,8 +256,8 @@ def _reasons(r: dict, n: int, year: int) -> str:
     """The sentence a prosecutor reads next to a market's rank."""
     words = {3: "ridicată", 2: "medie", 1: "redusă"}
     parts = [
-        f"prevalență {words[r['prevalence_level']]}: {_ro(r['rate'], 2)} cazuri la 100.000 "
-        f"locuitori în {year} (locul {r['prevalence_rank']} din {n})"
+        f"dosare înregistrate, nivel {words[r['prevalence_level']]}: {_ro(r['rate'], 2)} "
+        f"la 100.000 locuitori în {year} (locul {r['prevalence_rank']} din {n})"
     ]
     if r["change_pct"] is None:
         parts.append("tendință: date insuficiente pentru test")
