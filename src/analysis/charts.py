@@ -376,8 +376,9 @@ def justice_funnel_chart(funnel: pl.DataFrame) -> alt.Chart:
 
 def eu_comparison_chart(eu: pl.DataFrame, label: str) -> alt.LayerChart:
     """Romania's rate against the median and middle half (quartiles) of the member states that
-    report the offence (often 20 or 21 of the 27, so never called the EU-27 median); the 2014 Criminal Code break marked. (The full range would be dominated by the
-    one or two countries that record far more.)"""
+    report the offence (often 20 or 21 of the 27, so never called the EU-27 median); the 2014
+    Criminal Code break marked. (The full range would be dominated by the one or two countries
+    that record far more.)"""
     base = alt.Chart(eu).encode(x=alt.X("year:O", title="Anul"))
     band = base.mark_area(color=MUTED, opacity=0.2).encode(
         y=alt.Y("eu_q1_rate:Q", title="Infracțiuni la 100.000 de locuitori"), y2="eu_q3_rate:Q"

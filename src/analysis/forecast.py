@@ -18,6 +18,7 @@ model refitted without them. Series are fitted in parallel (`workers` processes)
 
 import math
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from multiprocessing import get_context
 
 import numpy as np
 import polars as pl
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from analysis.backtest import BANDS, COVERAGE, origins, rolling_origin, summary
 from analysis.backtest import history_breaks as _history_breaks
@@ -97,8 +99,19 @@ def fit_series(key: tuple, y: np.ndarray, moy: np.ndarray, known_at: Mapping) ->
     }
 
 
+@contextmanager
+def _quiet_designs() -> Iterator[None]:
+    """A short history can lack a month of the year with any case, or a break can leave a
+    step column collinear: the count model's design is then rank-deficient, which the fit
+    handles (pseudo-inverse). Its warning, once per fit, would bury the notebook's output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        yield
+
+
 def _fit_chunk(tasks: list[tuple]) -> list[dict]:
-    return [fit_series(*task) for task in tasks]
+    with _quiet_designs():
+        return [fit_series(*task) for task in tasks]
 
 
 def _covered(breaks: list[Break], n: int) -> np.ndarray:
@@ -113,10 +126,11 @@ def known_months(total: np.ndarray, moy: np.ndarray) -> dict[int, np.ndarray]:
     """For each origin (and the end), the months the national total's breaks cover, found in
     the total's history before that origin only."""
     total = total.astype(float)
-    return {
-        o: _covered(detect_breaks(total[:o], moy[:o])[0], o)
-        for o in [*origins(total.size), total.size]
-    }
+    with _quiet_designs():
+        return {
+            o: _covered(detect_breaks(total[:o], moy[:o])[0], o)
+            for o in [*origins(total.size), total.size]
+        }
 
 
 def common_breaks(total: pl.DataFrame) -> list[Break]:

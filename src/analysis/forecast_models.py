@@ -21,6 +21,7 @@ from analysis.indicators.breaks import design, fit_counts
 
 SEASON = 12
 DRAWS = 1000
+CAP = 1000.0
 MODELS = ("seasonal_naive", "count_regression", "holt_winters")  # simplest first: wins ties
 
 
@@ -42,7 +43,10 @@ def count_regression(y, moy, out, steps, h, rng, draws: int = DRAWS):
     xf = x[y.size :]
     point = np.exp(xf @ fit.params)
     beta = rng.multivariate_normal(fit.params, fit.cov, draws, method="eigh")
-    mu = np.exp(beta @ xf.T)
+    # a fit on a short or unsteady history can have huge parameter variances; a simulated mean
+    # far beyond anything seen (CAP times the largest month) is capped, or drawing fails
+    cap = CAP * max(float(y.max()), 1.0)
+    mu = np.minimum(np.exp(np.minimum(beta @ xf.T, np.log(cap))), cap)
     if fit.alpha > 0:
         paths = rng.negative_binomial(1 / fit.alpha, 1 / (1 + fit.alpha * mu))
     else:
