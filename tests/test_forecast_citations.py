@@ -153,6 +153,12 @@ def test_the_verdicts_against_the_naive_forecast_are_the_backtest_s(built):
         "naivă sezonieră" in ro
     )
     assert f"La 13-24 de luni: {num(late, 2)} față de {num(late_naive, 2)}" in ro
+    # the side-by-side table: the procedure and the naive forecast on the same origins
+    origins = backtest.filter(
+        (pl.col("market") == "total") & (pl.col("band") == "1-12") & pl.col("selected")
+    ).height
+    assert f"1-12 selected {origins} {num(total, 2, 'en')}" in en
+    assert f"1-12 seasonal_naive {origins} {num(total_naive, 2, 'en')}" in en
 
 
 def test_a_sparse_market_gets_no_forecast_and_the_reason(built):
