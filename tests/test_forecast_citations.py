@@ -153,6 +153,11 @@ def test_the_verdicts_against_the_naive_forecast_are_the_backtest_s(built):
         "naivă sezonieră" in ro
     )
     assert f"La 13-24 de luni: {num(late, 2)} față de {num(late_naive, 2)}" in ro
+    verdict = "a greșit mai puțin" if total < total_naive else "nu a greșit mai puțin"
+    assert (
+        f"dosare înregistrate; în testul retrospectiv, prognoza {verdict} decât prognoza naivă "
+        "sezonieră (capitolul" in ro
+    )  # the summary's finding
     # the side-by-side table: the procedure and the naive forecast on the same origins
     origins = backtest.filter(
         (pl.col("market") == "total") & (pl.col("band") == "1-12") & pl.col("selected")
