@@ -56,6 +56,8 @@ def score_origin(y: np.ndarray, moy: np.ndarray, known: np.ndarray, o: int, hori
     rows = []
     for model in MODELS:
         point, paths = predict(model, y[:o], moy[:o], out, steps, horizon)
+        probs = [p for bounds in LEVELS.values() for p in bounds]
+        bounds = dict(zip(probs, np.quantile(paths, probs, axis=0), strict=True))
         for band, (a, b) in BANDS.items():
             if o + b > y.size:
                 continue
@@ -63,8 +65,8 @@ def score_origin(y: np.ndarray, moy: np.ndarray, known: np.ndarray, o: int, hori
             row = {"origin": o, "model": model, "band": band}
             row["mase"] = mase(y[:o], actual, point[a:b])
             for level, (lo, hi) in LEVELS.items():
-                low, high = np.quantile(paths[:, a:b], [lo, hi], axis=0)
-                row[f"coverage{level}"] = float(np.mean((actual >= low) & (actual <= high)))
+                inside = (actual >= bounds[lo][a:b]) & (actual <= bounds[hi][a:b])
+                row[f"coverage{level}"] = float(np.mean(inside))
             rows.append(row)
     return rows
 
