@@ -323,3 +323,48 @@ def transfer_verify_receipt(receipt: Path, platform_pub: Path, package: Path | N
         f"valid receipt: transfer {body['transfer_id']} from {body['partner']} (sequence "
         f"{body['sequence']}), {len(body['files'])} file(s), received {body['received']}"
     )
+
+
+@transfer.group("feedback")
+def transfer_feedback() -> None:
+    """Feedback packages: what the platform made of your packages (for partner stewards)."""
+
+
+@transfer_feedback.command("open")
+@click.argument("package", type=EXISTING_FILE)
+@click.option("--key", "key", required=True, type=EXISTING_FILE, help="Your ID.key.")
+@click.option("--platform", "platform_pub", required=True, type=EXISTING_FILE,
+              help="The platform.pub you seal to.")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the reasons (default: beside PACKAGE).")  # fmt: skip
+@click.option("--lang", type=click.Choice(["ro", "en"]), default="ro", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the verified feedback as JSON.")
+def transfer_feedback_open(
+    package: Path, key: Path, platform_pub: Path, out: Path | None, lang: str, as_json: bool
+) -> None:
+    """Verify and decrypt PACKAGE (exit 4 if it fails), write the reasons, print a summary.
+
+    Each quarantined file's reasons go to <transfer_id>.<file>.reasons.csv (mode 600), the
+    values masked as in the platform's quarantine; the summary is in --lang (ro, en).
+    """
+    from analysis.transfer.feedback import WORDS, open_feedback, save_reasons, summary
+    from analysis.transfer.keys import load_signing_key
+
+    try:
+        body = open_feedback(package, load_signing_key(key), platform_pub)
+        written = save_reasons(body, out or package.parent)
+    except Refused as exc:
+        raise VerificationFailed(exc.reason) from None
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    except OSError as exc:
+        raise Failed(f"{exc.filename or package}: {exc.strerror}") from None
+    if as_json:
+        slim = {**body, "files": [{k: v for k, v in f.items() if k != "reasons_csv"}
+                                  for f in body["files"]]}  # fmt: skip
+        click.echo(json.dumps(slim, ensure_ascii=False))
+    else:
+        for line in summary(body, lang):
+            click.echo(line)
+    for path in written:
+        _say(WORDS[lang]["saved"].format(path=path))
