@@ -244,3 +244,47 @@ def test_lateness_is_measured_against_the_agreed_cadence():
     assert days_late("2026-01-15T00:00:00Z", "2026-04-20T00:00:00Z", "quarterly") == 5
     assert days_late("2026-01-15T00:00:00Z", "2026-04-20T00:00:00Z", None) is None
     assert add_months(dt.datetime(2026, 11, 30), 3) == dt.datetime(2027, 2, 28)
+
+
+# --- the methodology chapter, from the run ----------------------------------------------------
+def _methodology(run_folder: Path, lang: str, public: bool) -> str:
+    import jinja2
+
+    from analysis.catalog import PROJECT
+    from analysis.report.expressions import Expressions
+
+    folder = PROJECT / "reports" / "nocta" / lang
+    chapter = next(folder.glob("01-*.md"))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([folder, folder.parent]),
+        undefined=jinja2.StrictUndefined,
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    exprs = Expressions(run_folder, {"run_id": "r", "snapshots": {}}, lang, "typst", public,
+                        run_folder / "figures")  # fmt: skip
+    return env.get_template(chapter.name).render(**exprs.context())
+
+
+def test_the_methodology_chapter_summarises_the_quality_record_from_the_run(world, extracts):
+    from analysis.pipeline.quality import write_quality_results
+
+    drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "a.nocta")
+    drop(world, "igpr", world.key, "population", [extracts / "population.csv"], "b.nocta")
+    nocta("transfer", "receive")
+    run = world.tmp / "run"
+    assert write_quality_results(world.catalog, run)
+    police = next(x for x in read_record(world.catalog) if x["outcome"] == "accepted")
+    share = 100 * police["rows_quarantined"] / police["rows_read"]
+
+    ro = _methodology(run, "ro", public=False)
+    assert "Registrul calității extraselor" in ro and "| igpr | police\\_cases | 1 | 0 |" in ro
+    assert f"{share:.2f}".replace(".", ",") in ro  # the Romanian way
+    en = _methodology(run, "en", public=False)
+    assert f"{share:.2f}" in en and "| igpr | population | 1 | 1 |" in en
+    assert "not in this run" not in en
+
+    empty = world.tmp / "empty-run"
+    empty.mkdir()
+    assert "printed in the restricted edition" in _methodology(empty, "en", public=True)
+    assert "not in this run" in _methodology(empty, "en", public=False)
