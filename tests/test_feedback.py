@@ -288,3 +288,45 @@ def test_the_methodology_chapter_summarises_the_quality_record_from_the_run(worl
     empty.mkdir()
     assert "printed in the restricted edition" in _methodology(empty, "en", public=True)
     assert "not in this run" in _methodology(empty, "en", public=False)
+
+
+# --- the administrators' page ---------------------------------------------------------------------
+def _quality_page(run_folder: Path, out: Path, lang: str) -> str:
+    from analysis.site import content, quality
+    from analysis.site.build import Site
+
+    data = content.SiteContent(
+        run={"run_id": "r"}, run_folder=run_folder, headline={}, rates=None, national=None,
+        charts={}, tables={}, documents={}, previous=None,
+    )  # fmt: skip
+    quality.page(Site(out, data, "rel", "now"), run_folder, lang)
+    return (out / "restricted" / lang / "data-quality.html").read_text(encoding="utf-8")
+
+
+def test_the_administrators_page_has_a_chart_and_a_table_per_partner(world, extracts):
+    from analysis.pipeline.quality import write_quality_results
+
+    ins_key = register(world, "ins", ["population"])
+    drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "a.nocta")
+    drop(world, "igpr", world.key, "population", [extracts / "population.csv"], "b.nocta")
+    drop(world, "ins", ins_key, "population", [extracts / "population.csv"], "c.nocta")
+    nocta("transfer", "receive")
+    run = world.tmp / "run"
+    write_quality_results(world.catalog, run)
+    html = _quality_page(run, world.tmp / "site", "ro")
+    assert 'id="partner-igpr"' in html and 'id="partner-ins"' in html
+    specs = re.findall(r'<script type="application/json" id="quality-(\w+)-spec">(.*?)</script>',
+                       html, re.S)  # fmt: skip
+    assert [name for name, _ in specs] == ["igpr", "ins"]
+    igpr = json.loads(specs[0][1].replace("&#34;", '"'))
+    labels = {v["label"] for v in igpr["data"]["values"]}
+    assert "police_cases · suspect_ids:cnp" in labels
+    month = read_record(world.catalog)[0]["month"]
+    assert f'<th scope="row">{month}</th><td>police_cases</td><td>1</td><td>0</td>' in html
+    assert f'<th scope="row">{month}</th><td>population</td><td>1</td><td>1</td>' in html
+    assert 'class="marking"' in html  # the restricted banner
+    assert not CNP_RUN.search(html)
+
+    empty = world.tmp / "empty-run"
+    empty.mkdir()
+    assert "no package has come through" in _quality_page(empty, world.tmp / "site2", "en")

@@ -11,6 +11,9 @@ Tables (counts and shares only, no value from a row):
 - quality_by_source: per partner and source over the whole record: packages, refused, files
   rejected, rows read and quarantined, the quarantine share (%), the worst lateness in days.
 - quality_by_rule: per source and rule: rows quarantined and their share of rows read (%).
+- quality_by_month: per partner, source and month: the same counts as quality_by_source.
+- quality_by_month_rule: per partner, source, month and rule: rows quarantined, share (%).
+The monthly tables feed the administrators' data-quality page of the portal (restricted).
 """
 
 from pathlib import Path
@@ -19,7 +22,7 @@ import polars as pl
 
 from analysis.catalog import Catalog
 from analysis.results import write_results
-from analysis.transfer.quality import read_record
+from analysis.transfer.quality import monthly, read_record
 
 STEP = "data_quality"
 
@@ -64,7 +67,35 @@ def quality_tables(lines: list[dict]) -> dict[str, pl.DataFrame]:
         schema={"source": pl.String, "rule": pl.String, "rows_quarantined": pl.Int64,
                 "share_pct": pl.Float64},
     )  # fmt: skip
-    return {"quality_by_source": sources, "quality_by_rule": rules}
+    return {"quality_by_source": sources, "quality_by_rule": rules} | monthly_tables(lines)
+
+
+def monthly_tables(lines: list[dict]) -> dict[str, pl.DataFrame]:
+    """Per partner, source and month (transfer.quality.monthly), as two tables."""
+    months = monthly(lines)
+    keys = ("partner", "source", "month")
+    ints = ("packages", "refused", "files_rejected", "rows_read", "rows_quarantined")
+    schema = dict.fromkeys(keys, pl.String) | dict.fromkeys(ints, pl.Int64)
+    by_month = pl.DataFrame(
+        [
+            {k: m[k] for k in schema} | {"max_days_late": m["days_late"]}
+            | {"quarantine_pct": None if m["quarantine_rate"] is None
+               else 100 * m["quarantine_rate"]}
+            for m in months
+        ],
+        schema=schema | {"max_days_late": pl.Int64, "quarantine_pct": pl.Float64},
+    )  # fmt: skip
+    by_rule = pl.DataFrame(
+        [
+            {k: m[k] for k in keys}
+            | {"rule": rule, "rows_quarantined": m["reasons"][rule], "share_pct": 100 * rate}
+            for m in months
+            for rule, rate in m["rate_by_rule"].items()
+        ],
+        schema=dict.fromkeys((*keys, "rule"), pl.String)
+        | {"rows_quarantined": pl.Int64, "share_pct": pl.Float64},
+    )
+    return {"quality_by_month": by_month, "quality_by_month_rule": by_rule}
 
 
 def write_quality_results(catalog: Catalog, run_folder: Path) -> bool:
