@@ -122,6 +122,26 @@ def test_the_partner_gets_back_exactly_its_planted_defects_masked(world, extract
     assert entry["rows_read"] == entry["rows_accepted"] + entry["rows_quarantined"]
 
 
+def test_an_extract_sent_again_still_tells_its_partner_what_to_fix(world, extracts):
+    police = extracts / "police_cases.csv"
+    drop(world, "igpr", world.key, "police_cases", [police], "a.nocta")
+    assert nocta("transfer", "receive").returncode == 0
+    drop(world, "igpr", world.key, "police_cases", [police], "b.nocta")  # the same rows
+    assert nocta("transfer", "receive").returncode == 0
+    first, second = (_opened_json(world, p) for p in outbox(world, "igpr"))
+    assert {first["package"], second["package"]} == {"a.nocta", "b.nocta"}
+    resent = first if first["package"] == "b.nocta" else second
+    [entry] = resent["files"]
+    assert entry["outcome"] == "reused"
+    assert entry["rows_quarantined"] == len(planted(extracts, "police_cases.csv"))
+    out = world.tmp / "steward"
+    feedback = next(p for p in outbox(world, "igpr") if resent["transfer_id"] in p.name)
+    assert open_feedback(world, feedback, world.key, "--out", out).returncode == 0
+    with next(out.glob("*.reasons.csv")).open(encoding="utf-8") as f:
+        got = {(int(r["row"]), r["rule"]) for r in csv.DictReader(f)}
+    assert got == planted(extracts, "police_cases.csv")
+
+
 def test_only_the_sending_partner_can_open_it_and_an_altered_one_is_refused(world, extracts):
     drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "p.nocta")
     assert nocta("transfer", "receive").returncode == 0
@@ -162,7 +182,7 @@ def test_a_feedback_forged_by_someone_who_knows_the_partners_public_key(world, e
 
 
 # --- refused packages -----------------------------------------------------------------------------
-def _refusal(w: World, feedback: Path) -> dict:
+def _opened_json(w: World, feedback: Path) -> dict:
     opened = open_feedback(w, feedback, w.key, "--json")
     assert opened.returncode == 0, opened.stderr
     return json.loads(opened.stdout)
@@ -181,7 +201,7 @@ def test_refused_packages_of_a_registered_partner_are_answered_with_the_reason(w
     assert received.returncode == 4
     refused = {
         body["package"]: body
-        for body in map(lambda p: _refusal(world, p), outbox(world, "igpr"))
+        for body in map(lambda p: _opened_json(world, p), outbox(world, "igpr"))
         if body["outcome"] == "refused"
     }
     assert refused["c.nocta"]["refused_for"] == "replay"
@@ -191,7 +211,7 @@ def test_refused_packages_of_a_registered_partner_are_answered_with_the_reason(w
     assert "the package expired on" in refused["e.nocta"]["reason"]
     assert all(body["files"] == [] and body["receipt"] is None for body in refused.values())
 
-    [expired] = [p for p in outbox(world, "igpr") if _refusal(world, p)["package"] == "e.nocta"]
+    [expired] = [p for p in outbox(world, "igpr") if _opened_json(world, p)["package"] == "e.nocta"]
     text = open_feedback(world, expired, world.key).stdout
     assert "a fost refuzat: the package expired on" in text
 

@@ -349,7 +349,7 @@ def _ingest_one(
             found.append(FileResult(path.name, outcome))
         elif ingested_before(catalog, manifest.source, sha256_file(path)):
             console.print(f"{label}: already ingested before; nothing to do")
-            found.append(FileResult(path.name, "reused"))
+            found.append(_earlier_result(catalog, manifest.source, path))
             return "reused"
         else:
             result = ingest_file(catalog, manifest.source, path)
@@ -404,6 +404,24 @@ def _file_result(catalog: Catalog, name: str, outcome: str, result):
         reasons=dict(result.reasons),
         reasons_csv=reasons if result.rows_quarantined else None,
     )
+
+
+def _earlier_result(catalog: Catalog, source: str, path: Path):
+    """The result of the earlier ingest of exactly this file (same sha256: the same rows the
+    partner sent), so a resent extract still tells its partner what to fix."""
+    from types import SimpleNamespace
+
+    from analysis.catalog import MANIFEST
+    from analysis.transfer.feedback import FileResult
+
+    digest = sha256_file(path)
+    for found in sorted((catalog.curated / source).glob(f"*/{MANIFEST}"), reverse=True):
+        earlier = json.loads(found.read_text(encoding="utf-8"))
+        if earlier.get("source_sha256") == digest:
+            fields = ("snapshot_id", "rows_read", "rows_accepted", "rows_quarantined", "reasons")
+            result = SimpleNamespace(source=source, **{k: earlier[k] for k in fields})
+            return _file_result(catalog, path.name, "reused", result)
+    return FileResult(path.name, "reused")
 
 
 def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:

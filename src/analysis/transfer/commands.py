@@ -368,3 +368,43 @@ def transfer_feedback_open(
             click.echo(line)
     for path in written:
         _say(WORDS[lang]["saved"].format(path=path))
+
+
+@transfer_feedback.command("list")
+@click.option("--partner", metavar="ID", help="Only this partner's outbox.")
+def transfer_feedback_list(partner: str | None) -> None:
+    """The feedback packages waiting in the outbox, one path a line, oldest first: send each
+    to its partner's data steward (it is encrypted to their key; any channel will do)."""
+    outbox = Catalog.from_env().outbox
+    folders = [outbox / partner] if partner else sorted(outbox.glob("*"))
+    found = sorted(
+        (p for folder in folders if folder.is_dir() for p in folder.glob("*.feedback")),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    if not found:
+        _say(f"No feedback waiting in {outbox}.")
+    for path in found:
+        click.echo(path)
+
+
+@transfer.command("quality")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per partner, source, month.")
+def transfer_quality(as_json: bool) -> None:
+    """The data-quality record by partner, source and month: packages, refused, files
+    rejected, rows read, share quarantined, worst lateness (days) against the agreed cadence."""
+    from analysis.transfer.quality import monthly, read_record
+
+    months = monthly(read_record(Catalog.from_env()))
+    if not months:
+        _say("No quality record yet: it grows with every package `nocta transfer receive` answers.")
+    for m in months:
+        if as_json:
+            click.echo(json.dumps(m, ensure_ascii=False, sort_keys=True))
+            continue
+        share = "-" if m["quarantine_rate"] is None else f"{100 * m['quarantine_rate']:.2f}%"
+        late = "-" if m["days_late"] is None else str(m["days_late"])
+        click.echo(
+            f"{m['partner']:<8} {m['source']:<18} {m['month']}  packages {m['packages']}  "
+            f"refused {m['refused']}  files rejected {m['files_rejected']}  "
+            f"rows {m['rows_read']}  quarantined {share}  days late {late}"
+        )
