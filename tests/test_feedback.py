@@ -113,6 +113,11 @@ def test_the_partner_gets_back_exactly_its_planted_defects_masked(world, extract
     sent_cnps = set(CNP_RUN.findall((extracts / "police_cases.csv").read_text("cp1250")))
     assert sent_cnps and not any(cnp in text for cnp in sent_cnps)
 
+    [receipt] = out.glob("*.receipt.json")  # the same receipt the administrator would send
+    checked = nocta("transfer", "verify-receipt", receipt, "--platform", world.bundle, "--package",
+                    world.tmp / "sent" / "p.nocta")  # fmt: skip
+    assert checked.returncode == 0 and "valid receipt" in checked.stdout, checked.stderr
+
     english = open_feedback(world, feedback, world.key, "--out", out, "--lang", "en")
     assert "was received" in english.stdout and "rule suspect_ids:cnp:" in english.stdout
     as_json = json.loads(open_feedback(world, feedback, world.key, "--json").stdout)

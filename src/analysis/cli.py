@@ -428,9 +428,12 @@ def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
     """A feedback package to the sending partner for each package refused after its sender
     was authenticated, and each transfer whose files were all ingested in this run (a file
     retried later gets its own feedback then). An unauthenticated sender gets none."""
+    from functools import partial
+
     from analysis.transfer.feedback import answer
     from analysis.transfer.open import Outcome
 
+    names = {o.transfer_id: o.package.name for o in outcomes if o.accepted}
     for outcome in outcomes:
         if outcome.code is not None and outcome.partner is None:
             console.print(
@@ -438,7 +441,7 @@ def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
                 "authenticated (see inbox/rejected/ and the audit log)"
             )
         elif outcome.code is not None:
-            _say_feedback(answer(catalog, outcome))
+            _say_feedback(partial(answer, catalog, outcome), outcome.package.name)
     for manifest, files in results.values():
         if None in files:
             continue  # a file is retried on the next run: its feedback waits for it
@@ -451,13 +454,21 @@ def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
             sequence=manifest.sequence,
             source=manifest.source,
         )
-        names = {o.transfer_id: o.package.name for o in outcomes if o.accepted}
         if manifest.transfer_id in names:  # the name the partner gave, as it was received
             done = Outcome(**{**done.__dict__, "package": Path(names[manifest.transfer_id])})
-        _say_feedback(answer(catalog, done, files))
+        _say_feedback(partial(answer, catalog, done, files), done.package.name)
 
 
-def _say_feedback(path: Path | None) -> None:
+def _say_feedback(write, name: str) -> None:
+    """Write one feedback; a failure (a key or the outbox unusable) is said, never stops the
+    others, and leaves the intake's own outcome as it was: the package is still handled."""
+    from analysis.transfer import TransferError
+
+    try:
+        path = write()
+    except (TransferError, OSError) as exc:
+        console.print(f"[red]no feedback written[/red] for {escape(name)}: {escape(str(exc))}")
+        return
     if path is not None:
         console.print(f"feedback for the partner: {escape(str(path))}")
 

@@ -367,7 +367,8 @@ def transfer_feedback_open(
         for line in summary(body, lang):
             click.echo(line)
     for path in written:
-        _say(WORDS[lang]["saved"].format(path=path))
+        kind = "receipt" if path.name.endswith(".receipt.json") else "saved"
+        _say(WORDS[lang][kind].format(path=path))
 
 
 @transfer_feedback.command("list")

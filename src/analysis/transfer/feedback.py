@@ -194,9 +194,16 @@ def open_feedback(package: Path, signing: SigningKey, platform_pub: Path) -> dic
 
 
 def save_reasons(body: dict, folder: Path) -> list[Path]:
-    """Write each file's masked reasons as `<transfer_id>.<file>.reasons.csv` in `folder`."""
+    """Write each file's masked reasons as `<transfer_id>.<file>.reasons.csv` in `folder`,
+    and the signed receipt as `<transfer_id>.receipt.json` (`nocta transfer verify-receipt`
+    checks it like one the administrator sent)."""
     written = []
     folder.mkdir(parents=True, exist_ok=True)
+    if body.get("receipt"):
+        path = folder / f"{body['transfer_id']}.receipt.json"
+        text = json.dumps(body["receipt"], indent=2, ensure_ascii=False) + "\n"
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
     for entry in body.get("files", []):
         if entry.get("reasons_csv"):
             path = folder / f"{body['transfer_id']}.{entry['name']}.reasons.csv"
@@ -218,6 +225,7 @@ WORDS = {
         "rule": "    regula {rule}: {n} rânduri",
         "note": "    {note}",
         "saved": "Motivele, rând cu rând (valori mascate): {path}",
+        "receipt": "Confirmarea de primire semnată: {path}",
         "outcomes": {
             "published": "publicat",
             "reused": "primit deja, nimic nou",
@@ -235,6 +243,7 @@ WORDS = {
         "rule": "    rule {rule}: {n} rows",
         "note": "    {note}",
         "saved": "The reasons, row by row (values masked): {path}",
+        "receipt": "The signed receipt: {path}",
         "outcomes": {
             "published": "published",
             "reused": "received before, nothing new",
@@ -256,7 +265,7 @@ def summary(body: dict, lang: str = "ro") -> list[str]:
         source=body.get("source"),
         reason=body.get("reason"),
     )
-    lines = [one_line(head)]
+    lines = [one_line(head, limit=600)]  # the reason alone may take 300
     for entry in body.get("files", []):
         outcome = words["outcomes"].get(entry["outcome"], entry["outcome"])
         lines.append(one_line(words["file"].format(**{**entry, "outcome": outcome})))
