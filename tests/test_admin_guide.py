@@ -234,6 +234,9 @@ def test_a_failed_night_run_keeps_current_and_a_rerun_fixes_it(demo):
     assert os.readlink(current) == run_id != before
     assert "FAILED" not in rerun.stdout
     assert re.search(rf"(?m)^{run_id} .* current$", rerun.stdout)
+    # the run carries the intake's quality record (the packages of the first test)
+    quality = demo.home / "results" / run_id / "data_quality" / "quality_by_source.parquet"
+    assert quality.is_file()
 
 
 def site_files(folder: Path) -> dict[str, bytes]:
@@ -250,6 +253,8 @@ def test_publish_then_roll_back_byte_for_byte(demo):
     new = published.stdout.splitlines()[0]
     assert f"releases/{new}" == os.readlink(site) != old  # the rerun's results, released
     assert re.search(rf"(?m)^{new} .*current$", published.stdout)
+    page = (site.resolve() / "restricted" / "ro" / "data-quality.html").read_text("utf-8")
+    assert 'id="partner-igpr"' in page and "police_cases" in page  # the administrators' page
 
     back = demo.run("rollback")
     assert back.returncode == 0, back.stderr
