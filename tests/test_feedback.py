@@ -147,6 +147,23 @@ def test_an_extract_sent_again_still_tells_its_partner_what_to_fix(world, extrac
     assert got == planted(extracts, "police_cases.csv")
 
 
+def test_a_file_the_platform_could_not_ingest_is_answered_when_the_next_run_does(world, extracts):
+    from analysis.ingest.pseudonymise import KEY_FILE
+
+    key = world.catalog.keys / KEY_FILE
+    kept = key.rename(world.tmp / "pseudonym.key")  # a problem on the platform's side
+    drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "a.nocta")
+    assert nocta("transfer", "receive").returncode == 1
+    assert outbox(world, "igpr") == []  # nothing to tell the partner yet
+    kept.rename(key)
+    again = nocta("transfer", "receive")
+    assert again.returncode == 0, again.stderr
+    [feedback] = outbox(world, "igpr")
+    [entry] = _opened_json(world, feedback)["files"]
+    assert entry["outcome"] == "published"
+    assert entry["rows_quarantined"] == len(planted(extracts, "police_cases.csv"))
+
+
 def test_only_the_sending_partner_can_open_it_and_an_altered_one_is_refused(world, extracts):
     drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "p.nocta")
     assert nocta("transfer", "receive").returncode == 0

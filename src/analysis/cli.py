@@ -426,8 +426,9 @@ def _earlier_result(catalog: Catalog, source: str, path: Path):
 
 def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
     """A feedback package to the sending partner for each package refused after its sender
-    was authenticated, and each transfer whose files were all ingested in this run (a file
-    retried later gets its own feedback then). An unauthenticated sender gets none."""
+    was authenticated, and each transfer with files handled in this run (a file retried by
+    the next run, for a problem on the platform's side, gets its own feedback then): each
+    file is reported once. An unauthenticated sender gets none."""
     from functools import partial
 
     from analysis.transfer.feedback import answer
@@ -442,9 +443,10 @@ def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
             )
         elif outcome.code is not None:
             _say_feedback(partial(answer, catalog, outcome), outcome.package.name)
-    for manifest, files in results.values():
-        if None in files:
-            continue  # a file is retried on the next run: its feedback waits for it
+    for manifest, handled in results.values():
+        files = [f for f in handled if f is not None]  # None: retried by the next run
+        if not files:
+            continue
         done = Outcome(
             package=Path(f"{manifest.transfer_id}.nocta"),
             accepted=True,
