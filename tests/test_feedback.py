@@ -203,6 +203,16 @@ def test_a_feedback_forged_by_someone_who_knows_the_partners_public_key(world, e
     assert result.returncode == 4 and "does not verify" in result.stderr
 
 
+def test_a_feedback_checked_against_another_platforms_file_is_refused(world, extracts):
+    drop(world, "igpr", world.key, "police_cases", [extracts / "police_cases.csv"], "p.nocta")
+    assert nocta("transfer", "receive").returncode == 0
+    [feedback] = outbox(world, "igpr")
+    other = init_platform(world.tmp / "other-platform")
+    result = nocta("transfer", "feedback", "open", feedback, "--key", world.key,
+                   "--platform", other)  # fmt: skip
+    assert result.returncode == 4 and "does not verify" in result.stderr
+
+
 # --- refused packages -----------------------------------------------------------------------------
 def _opened_json(w: World, feedback: Path) -> dict:
     opened = open_feedback(w, feedback, w.key, "--json")
@@ -277,6 +287,20 @@ def test_the_quality_record_counts_by_rule_and_month_without_a_value_from_a_row(
     assert police_month["rate_by_rule"]["suspect_ids:cnp"] == pytest.approx(
         by_rule["suspect_ids:cnp"] / lines[0]["rows_read"]
     )
+
+
+def test_a_late_package_is_recorded_with_its_days_late(catalog):
+    from analysis.transfer.quality import record
+
+    def body(created: str, outcome: str = "accepted") -> dict:
+        return {"created": created, "partner": "igpr", "source": "police_cases",
+                "transfer_id": "t", "outcome": outcome, "files": []}  # fmt: skip
+
+    record(catalog, body("2026-01-10T08:00:00Z"))
+    record(catalog, body("2026-02-20T08:00:00Z", "refused"))  # a refusal is not a delivery
+    late = record(catalog, body("2026-02-25T08:00:00Z"))
+    assert late["days_late"] == 15 and late["cadence"] == "monthly"
+    assert [m["days_late"] for m in monthly(read_record(catalog))] == [None, 15]
 
 
 def test_lateness_is_measured_against_the_agreed_cadence():
