@@ -396,3 +396,32 @@ def test_the_administrators_page_has_a_chart_and_a_table_per_partner(world, extr
     empty = world.tmp / "empty-run"
     empty.mkdir()
     assert "no package has come through" in _quality_page(empty, world.tmp / "site2", "en")
+
+
+def test_both_editions_build_with_the_quality_record_and_only_the_restricted_prints_it(tmp_path):
+    """The whole report build (HTML and PDF), the public one through the publication boundary
+    and its scan: the table is not declared public, so the public edition says where it is."""
+    from analysis.catalog import Catalog
+    from analysis.pipeline.quality import write_quality_results
+    from analysis.report.build import BuildSpec, build_one
+    from analysis.transfer.quality import record
+    from test_report_build import make_run
+
+    run, catalog = make_run(tmp_path), Catalog(tmp_path)
+    for created, quarantined in (("2026-01-10T08:00:00Z", 40), ("2026-02-25T08:00:00Z", 3)):
+        record(catalog, {
+            "created": created, "partner": "igpr", "source": "police_cases", "transfer_id": "t",
+            "outcome": "accepted", "files": [{
+                "name": "x", "outcome": "published", "rows_read": 2000,
+                "rows_accepted": 2000 - quarantined, "rows_quarantined": quarantined,
+                "reasons": {"county:county": quarantined},
+            }],
+        })  # fmt: skip
+    assert write_quality_results(catalog, run)
+    restricted = build_one(catalog, run, BuildSpec("nocta", "restricted", "ro"))
+    html = " ".join((restricted / "nocta.html").read_text(encoding="utf-8").split())
+    assert "Registrul calității extraselor, 2026-01 – 2026-02" in html and "1,07" in html
+    assert (restricted / "nocta.pdf").stat().st_size > 0
+    public = build_one(catalog, run, BuildSpec("nocta", "public", "ro"))
+    text = " ".join((public / "nocta.html").read_text(encoding="utf-8").split())
+    assert "apare în ediția restrânsă" in text and "Registrul calității extraselor" not in text
