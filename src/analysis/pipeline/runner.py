@@ -21,6 +21,7 @@ import yaml
 from analysis.catalog import PROJECT, Catalog
 from analysis.fsutil import atomic_dir, switch_symlink
 from analysis.pipeline.inputs import write_pointers
+from analysis.pipeline.quality import write_quality_results
 from analysis.pipeline.record import run_record
 from analysis.pipeline.step import ERROR_RECORD
 
@@ -139,6 +140,7 @@ def refresh(
                 dest = tmp / step["step"] / path.relative_to(source)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.link(path, dest)
+        write_quality_results(catalog, tmp)  # the intake's quality record, as of this run
         (tmp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     _keep_log(catalog, run_id, record)
     switch_symlink(catalog.current_results, run_id)

@@ -11,6 +11,7 @@ process (Jinja2 pages from templates/, Pandoc for the page sources in reports/po
                                       releases, search
     docs/<document>/<lang>/           public editions of the reports (HTML + PDF)
     restricted/<lang>/, restricted/docs/<document>/<lang>/   the restricted section
+    restricted/<lang>/data-quality.html   the partners' data quality, for administrators
     guides/<lang>/, guides/img/       the guides for staff, administrators and partner data
                                       stewards (docs/guides/ in the repository) and their
                                       screenshots, readable by every portal reader
@@ -43,7 +44,7 @@ from analysis.report.formatting import num
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
-from analysis.site import charts, content
+from analysis.site import charts, content, quality
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
@@ -126,6 +127,7 @@ def build_site(
     for lang in content.LANGS:
         _pages(site, catalog, data, lang, files)
         _guides(site, lang)
+        quality.page(site, run_folder, lang)  # restricted: the run itself, not its public view
     _guide_images(out)
     refuse_disclosures(out, threshold, "the portal's open pages", exclude=("restricted",))
     restrict(out / "restricted")
@@ -306,6 +308,7 @@ def _restricted(site: Site, data, lang: str) -> None:
             )
         else:
             items.append(("#", f"{w[key]} — {w['restricted_ed']}", w["missing_doc"]))
+    items.append(quality.link(lang))
     site.page(f"restricted/{lang}/index.html", "listing.html", lang, w["restricted"], "restricted",
               items=items, intro=None, map_spec=None)  # fmt: skip
 
