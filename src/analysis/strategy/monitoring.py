@@ -174,8 +174,8 @@ def record(run_folder: Path, plan_path: Path, previous_run: Path | None, run_id:
     tables = monitor(
         plan, priorities, read_series(run_folder), read_forecast(run_folder), previous, run_id
     )
-    counts = tables["monitoring"]["status"].value_counts()
-    headline = {"plan_version": plan.version, "indicators": tables["monitoring"].height}
-    for row in counts.iter_rows(named=True):
-        headline[f"indicators_{row['status']}"] = row["count"]
+    statuses = tables["monitoring"]["status"].to_list()
+    headline = {"plan_version": plan.version, "indicators": len(statuses)}
+    for state in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA):
+        headline[f"indicators_{state}"] = statuses.count(state)
     write_results(out, tables, {}, headline)

@@ -18,6 +18,7 @@ LEVELS = {
     "ro": {
         "trend_level": {1: "în scădere", 2: "stabilă", 3: "în creștere"},
         "level": {1: "redus", 2: "mediu", 3: "ridicat"},
+        "level_f": {1: "redusă", 2: "medie", 3: "ridicată"},  # prevalență, amenințare
     },
     "en": {
         "trend_level": {1: "falling", 2: "stable", 3: "rising"},
@@ -87,8 +88,8 @@ def evidence(o: Objective, lang: str) -> str:
     if lang == "ro":
         return (
             f"Evaluarea o plasează pe locul {o.priority} (scor {score} din 100): prevalență "
-            f"{level.get(lv.get('prevalence_level'), '–')}, tendință {trend}, amenințarea "
-            f"grupurilor {level.get(lv.get('group_level'), '–')}, prejudiciu "
+            f"{w['level_f'].get(lv.get('prevalence_level'), '–')}, tendință {trend}, amenințarea "
+            f"grupurilor {w['level_f'].get(lv.get('group_level'), '–')}, prejudiciu "
             f"{level.get(lv.get('harm_level'), '–')}."
         )
     return (

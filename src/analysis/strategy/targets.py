@@ -72,6 +72,12 @@ def projection(forecast: pl.DataFrame, series: str) -> tuple[int, float, float, 
     return int(last["year"]), float(last["forecast"]), float(last["lo80"]), float(last["hi80"])
 
 
+def horizon_year(forecast: pl.DataFrame) -> int | None:
+    """The last calendar year the forecasts cover whole (the other indicators' target year)."""
+    years = projection(forecast.with_columns(series=pl.lit("*")), "*")
+    return years[0] if years else None
+
+
 def baseline(
     series: pl.DataFrame, ident: str, last_complete: int | None
 ) -> tuple[int, float] | None:
@@ -98,9 +104,10 @@ def propose(plan: IndicatorPlan, series: pl.DataFrame, forecast: pl.DataFrame) -
     """Baseline, projection and the target for one indicator."""
     base = baseline(series, plan.id, last_complete_year(forecast))
     proj = projection(forecast, forecast_series(plan.id))
-    proposed = None
+    proposed, proj_year = None, None
     rule_ro, rule_en = rule_text(plan.rule, "ro"), rule_text(plan.rule, "en")
     if proj is None and base is not None:
+        proj_year = horizon_year(forecast)
         p = 10 if plan.rule == "lower80" else plan.rule["percent_below_projection"]
         proposed = float(round(base[1] * (1 - p / 100)))
         rule_ro = f"fără prognoză (serie prea rară): cu {p:g} % sub valoarea de referință"
@@ -116,7 +123,7 @@ def propose(plan: IndicatorPlan, series: pl.DataFrame, forecast: pl.DataFrame) -
         indicator=plan.id,
         baseline_year=base[0] if base else None,
         baseline=base[1] if base else None,
-        target_year=proj[0] if proj else None,
+        target_year=proj[0] if proj else (proj_year if base is not None else None),
         projection=proj[1] if proj else None,
         proj_lo80=proj[2] if proj else None,
         proj_hi80=proj[3] if proj else None,
