@@ -249,6 +249,7 @@ HEADLINE: dict[str, dict[str, Rule]] = {
         "indicators_at_risk": Text(),
         "indicators_off_track": Text(),
         "indicators_no_data": Text(),
+        "at_risk_margin_pct": Text(),
     },
     "market_profile/*": {
         "market": Text(),

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import vl_convert as vlc
 
-from analysis.catalog import PROJECT
+from analysis.catalog import Catalog
 from analysis.report import tables
 from analysis.results import Results
 from analysis.strategy import charts, objectives
@@ -67,7 +67,7 @@ class StrategyExpressions:
         self.x = exprs
         self.lang = exprs.lang
         self.w = W[exprs.lang]
-        self.path = (reports or PROJECT / "reports") / PLAN
+        self.path = (reports or Catalog.from_env().reports) / PLAN
 
     @cached_property
     def plan(self) -> Plan:

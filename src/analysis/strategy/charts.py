@@ -46,20 +46,23 @@ def timeline(plan: Plan, lang: str) -> dict:
 
 
 def trend(series: pl.DataFrame, target_year: int | None, target: float | None, lang: str) -> dict:
-    """An indicator's yearly values with its target as a point (hidden values are gaps)."""
+    """An indicator's yearly values with its target as a point (hidden values are gaps).
+
+    The values are counts of cases, so the data field is `cases`: the publication scan reads
+    it as a count field and refuses one under the threshold."""
     w = WORDS[lang]
-    values = [{"year": int(r["year"]), "value": r["value"]} for r in series.iter_rows(named=True)]
+    values = [{"year": int(r["year"]), "cases": r["value"]} for r in series.iter_rows(named=True)]
     line = (
         alt.Chart(alt.Data(values=values))
         .mark_line(point=True)
-        .encode(x=alt.X("year:O", title=None), y=alt.Y("value:Q", title=w["value"]))
+        .encode(x=alt.X("year:O", title=None), y=alt.Y("cases:Q", title=w["value"]))
     )
     layers = [line]
     if target is not None and target_year is not None:
-        goal = [{"year": int(target_year), "value": target}]
+        goal = [{"year": int(target_year), "cases": target}]
         layers.append(
             alt.Chart(alt.Data(values=goal))
             .mark_point(shape="diamond", size=80, filled=True, color="#b03a2e")
-            .encode(x="year:O", y="value:Q", tooltip=[alt.Tooltip("value:Q", title=w["target"])])
+            .encode(x="year:O", y="cases:Q", tooltip=[alt.Tooltip("cases:Q", title=w["target"])])
         )
     return alt.layer(*layers).properties(width=220, height=90).to_dict()

@@ -175,7 +175,11 @@ def record(run_folder: Path, plan_path: Path, previous_run: Path | None, run_id:
         plan, priorities, read_series(run_folder), read_forecast(run_folder), previous, run_id
     )
     statuses = tables["monitoring"]["status"].to_list()
-    headline = {"plan_version": plan.version, "indicators": len(statuses)}
+    headline = {
+        "plan_version": plan.version,
+        "indicators": len(statuses),
+        "at_risk_margin_pct": plan.at_risk_margin_pct,
+    }
     for state in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA):
         headline[f"indicators_{state}"] = statuses.count(state)
     write_results(out, tables, {}, headline)
