@@ -7,6 +7,7 @@ target of 72; 10 % below the projection is 108.
 """
 
 import datetime as dt
+import html
 import json
 import re
 import shutil
@@ -21,6 +22,7 @@ from analysis.catalog import PROJECT, Catalog
 from analysis.report.build import BuildSpec, build_one
 from analysis.report.commands import report
 from analysis.results import Results, write_results
+from analysis.site.releases import publish
 from analysis.strategy.monitoring import AT_RISK, OFF_TRACK, ON_TRACK, monitor, record
 from analysis.strategy.plan import PlanError, load_plan
 from analysis.strategy.targets import propose
@@ -207,9 +209,12 @@ def test_the_second_refresh_sets_the_new_value_against_the_first_target(value, s
 
 
 # --- the run and the documents ------------------------------------------------------------
-def make_run(home: Path, small: int = 7, year: int = 2025) -> Path:
-    """A run with two priority markets; cocaine's cases are `small` in the last year."""
-    run = home / "results" / RUN_ID
+def make_run(
+    home: Path, small: int = 7, year: int = 2025, run_id: str = RUN_ID, previous: Path | None = None
+) -> Path:
+    """A run with two priority markets; national cases fall by 10 a year from 900 in 2021
+    (860 in 2025, 850 in 2026); cocaine's cases are `small` in the last year."""
+    run = home / "results" / run_id
     years = list(range(2021, year + 1))
     national = pl.DataFrame({"year": years, "cases": [900 - 10 * i for i in range(len(years))]})
     write_results(run / "case_rates", {"case_rates_national": national.with_columns(
@@ -240,18 +245,18 @@ def make_run(home: Path, small: int = 7, year: int = 2025) -> Path:
     )
     write_results(run / "forecasts", {"forecasts_national": fc}, {}, {})
     record_json = {
-        "run_id": RUN_ID, "started": "2099-01-01T00:00:00+00:00",
+        "run_id": run_id, "started": "2099-01-01T00:00:00+00:00",
         "finished": "2099-01-01T00:05:00+00:00", "nocta_version": "test",
         "git": {"commit": "0123456789abcdef", "dirty": False},
         "parameters": {"edition": "2099"}, "notebooks": [], "snapshots": {},
     }  # fmt: skip
     (run / "run.json").write_text(json.dumps(record_json), encoding="utf-8")
-    record(run, PLAN, None, RUN_ID)
+    record(run, PLAN, previous, run_id)
     return run
 
 
 def flat(text: str) -> str:
-    return re.sub(r"[\s\u202f\u00a0]+", " ", re.sub(r"<[^>]+>", " ", text))
+    return re.sub(r"[\s\u202f\u00a0]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
 @pytest.fixture(scope="module")
@@ -284,12 +289,12 @@ def test_both_editions_print_the_action_plan_timeline_and_targets(strategy_build
     _, built = strategy_builds
     raw = {e: (built[e] / "strategy.html").read_text(encoding="utf-8") for e in built}
     public, restricted = flat(raw["public"]), flat(raw["restricted"])
-    for edition, html in (("public", public), ("restricted", restricted)):
-        assert "Parallel financial investigations" in html and "DIICOT" in html
+    for edition, page in (("public", public), ("restricted", restricted)):
+        assert "Parallel financial investigations" in page and "DIICOT" in page
         assert '<figure id="fig-timeline"' in raw[edition]  # the Gantt-like figure
-        assert "by lead institution and year" in html
+        assert "by lead institution and year" in page
         assert (built[edition] / "figures" / "fig-timeline.svg").exists()  # and in print
-        assert "840 (720–1,680), 2027 720 the projection’s lower 80 % bound" in html
+        assert "840 (720–1,680), 2027 720 the projection’s lower 80 % bound" in page
     # the operational details are for the restricted edition only
     assert "Constanța South port" in restricted and "Constanța South port" not in public
     assert "Operational details" not in public
@@ -333,3 +338,26 @@ def test_a_plan_with_an_unknown_institution_refuses_the_build(tmp_path, monkeypa
     line = line_of(text, "lead: XYZ")
     assert f"reports/strategy/plan.yaml line {line}: institution 'XYZ'" in out.output
     assert not (home / "reports" / RUN_ID / "strategy" / "restricted" / "ro").exists()
+
+
+def test_the_monitoring_page_shows_each_status_after_a_second_refresh(tmp_path):
+    home = tmp_path / "var"
+    catalog = Catalog(home)
+    first = make_run(home)
+    second = make_run(home, year=2026, run_id="20990201T000000Z", previous=first)
+    release = publish(catalog, second)
+    open_page = flat((release.folder / "en" / "strategy-monitoring.html").read_text("utf-8"))
+    restricted = release.folder / "restricted" / "en" / "strategy-monitoring.html"
+    closed_page = flat(restricted.read_text("utf-8"))
+    # national: 860 in 2025 to 720 in 2027 expects 790 in 2026; 850 is above it, within 10 %
+    national = "Organised-crime cases registered (national total) 860 (2025) 720 (2027) 850 (2026)"
+    assert f"{national} at risk" in open_page and f"{national} at risk" in closed_page
+    # heroin: 40 a year, its target 32 in 2027 (10 % below 12 x 3): 40 > 36 x 1.1 -> off track
+    assert (
+        "Cases registered: heroin trafficking 40 (2025) 32 (2027) 40 (2026) off track" in open_page
+    )
+    # cocaine's 7 cases: withheld on the open page, shown on the restricted one
+    assert "cocaine trafficking fewer than 10 (2025)" in open_page
+    assert "cocaine trafficking 7 (2025)" in closed_page and " 7 (2025)" not in open_page
+    assert "no longer among this run's priorities" in open_page  # the plan's dropped ones
+    assert restricted.stat().st_mode & 0o007 == 0  # closed to other users
