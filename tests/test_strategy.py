@@ -361,3 +361,17 @@ def test_the_monitoring_page_shows_each_status_after_a_second_refresh(tmp_path):
     assert "cocaine trafficking 7 (2025)" in closed_page and " 7 (2025)" not in open_page
     assert "no longer among this run's priorities" in open_page  # the plan's dropped ones
     assert restricted.stat().st_mode & 0o007 == 0  # closed to other users
+
+
+def test_a_changed_stored_forecast_moves_the_target_in_the_document(tmp_path):
+    home = tmp_path / "var"
+    run = make_run(home)
+    stored = run / "forecasts" / "forecasts_national.parquet"
+    fc = pl.read_parquet(stored)
+    lower = pl.when(pl.col("market") == "total").then(50.0).otherwise(pl.col("lo80"))
+    fc.with_columns(lo80=lower).write_parquet(stored)
+    record(run, PLAN, None, RUN_ID)  # the refresh's record, again
+    built = build_one(Catalog(home), run, BuildSpec("strategy", "restricted", "en"))
+    page = flat((built / "strategy.html").read_text(encoding="utf-8"))
+    # the lower 80 % bound is now 12 x 50 = 600: the proposed target follows it
+    assert "860 (2025) 840 (600–1,680), 2027 600 the projection’s lower 80 % bound" in page
