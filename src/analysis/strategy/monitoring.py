@@ -156,6 +156,8 @@ def record(run_folder: Path, plan_path: Path, previous_run: Path | None, run_id:
     A plan with a mistake does not stop a data refresh: the step records the error as its
     headline `plan_error` (the report build refuses the strategy with the same message)."""
     out = run_folder / STEP
+    if not plan_path.is_file():  # a project without a strategy: nothing to monitor
+        return
     try:
         plan = load_plan(plan_path, "reports/strategy/plan.yaml")
     except PlanError as exc:
