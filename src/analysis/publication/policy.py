@@ -111,6 +111,7 @@ EU = (
     "eu_min_rate", "eu_max_rate", "countries", "romania_rank", "ratio_to_median",
 )  # fmt: skip
 LEVELS = ("prevalence_level", "trend_level", "group_level", "harm_level")
+STRATEGY_COUNTS = ("baseline", "projection", "proj_lo80", "proj_hi80", "proposed", "target")
 FORECAST = ("market", "month", "forecast", "model", "lo95", "lo80", "hi80", "hi95")
 # model errors and interval coverage, out of sample: no count in them; a skipped series' reason
 # names months and means, never a count of cases
@@ -167,6 +168,27 @@ TABLES: dict[str, dict[str, Policy]] = {
             margins=False,
             cross=False,
         ),
+    },
+    # the strategy's record (written by the refresh): indicator values are counts of cases,
+    # and so are the baselines, projections and targets beside them: each under the threshold
+    # is hidden on its own (no totals are published)
+    "strategy": {
+        "targets": Counts(
+            ("indicator",),
+            STRATEGY_COUNTS,
+            ("baseline_year", "target_year", "rule_ro", "rule_en", "override_ro", "override_en"),
+            margins=False,
+            cross=False,
+        ),
+        "monitoring": Counts(
+            ("indicator",),
+            ("baseline", "target", "latest", "expected"),
+            ("objective", "baseline_year", "target_year", "latest_year", "status"),
+            margins=False,
+            cross=False,
+        ),
+        "monitoring_series": Counts(("indicator", "year"), ("value",), margins=False, cross=False),
+        "objectives": Open(("objective", "market", "priority", "score", "indicator", "dropped")),
     },
     "market_profile/*": {
         "market_rates": Counts(("year",), ("cases",), ("market", "population"), RATE),
@@ -246,6 +268,15 @@ HEADLINE: dict[str, dict[str, Rule]] = {
         "total_beats_naive": Text(),
         "total_coverage80": Text(),
         "total_coverage95": Text(),
+    },
+    "strategy": {
+        "plan_version": Text(),
+        "indicators": Text(),  # how many indicators the strategy follows, not people
+        "indicators_on_track": Text(),
+        "indicators_at_risk": Text(),
+        "indicators_off_track": Text(),
+        "indicators_no_data": Text(),
+        "at_risk_margin_pct": Text(),
     },
     "market_profile/*": {
         "market": Text(),

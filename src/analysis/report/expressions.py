@@ -21,6 +21,7 @@ from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, prote
 from analysis.reference import COUNTIES, MARKETS
 from analysis.report import public_tables, tables
 from analysis.report.formatting import num
+from analysis.report.strategy import StrategyExpressions
 from analysis.results import Results
 
 WORDS = {
@@ -552,6 +553,7 @@ class Expressions:
             "market": self.market_name,
             "counties": self.counties(),
             "missing": self._block_note,
+            "strategy": StrategyExpressions(self),
         }
 
 

@@ -8,7 +8,7 @@ process (Jinja2 pages from templates/, Pandoc for the page sources in reports/po
     index.html, index.pdf, figures/   the one-page summary (reports/portal/index.md)
     ro/, en/                          home, assessment, strategy, dashboards, counties/<code>,
                                       markets/<code>, methodology, dictionary, downloads,
-                                      releases, search
+                                      releases, search, strategy-monitoring (site/monitoring.py)
     docs/<document>/<lang>/           public editions of the reports (HTML + PDF)
     restricted/<lang>/, restricted/docs/<document>/<lang>/   the restricted section
     restricted/<lang>/data-quality.html   the partners' data quality, for administrators
@@ -44,7 +44,7 @@ from analysis.report.formatting import num
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
-from analysis.site import charts, content, quality
+from analysis.site import charts, content, monitoring, quality
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
@@ -128,6 +128,7 @@ def build_site(
         _pages(site, catalog, data, lang, files)
         _guides(site, lang)
         quality.page(site, run_folder, lang)  # restricted: the run itself, not its public view
+        monitoring.pages(site, catalog, run_folder, public, lang)
     _guide_images(out)
     refuse_disclosures(out, threshold, "the portal's open pages", exclude=("restricted",))
     restrict(out / "restricted")
