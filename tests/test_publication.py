@@ -140,6 +140,12 @@ LEAKS = {
         "count cases=4",
     ),
     "small count in prose": ("nocta.html", "<p>În 2025: 6 dosare.</p>", "'6 dosare'"),
+    "small count in a count table": (
+        "nocta.html",
+        '<div class="counts" id="tbl-x" data-cols="1"><table><tr><td>Alba</td><td>3</td></tr>'
+        "</table></div>",
+        "count '3' below 10",
+    ),
     "rate beside a hidden count": (
         "nocta.html",
         "<p>sub 10 dosare în 2025, adică 3,0 la 100 000</p>",

@@ -25,6 +25,7 @@ from pathlib import Path
 from analysis.report.checks import CNP_LIKE, PSEUDONYM, PublicationRefused, small_cells_html
 
 GROUP_ID = re.compile(r"\bGR-\d{3,}\b")
+COUNT_TABLE = re.compile(r'<div[^>]*class="[^"]*\bcounts\b')
 COUNT_NOUNS = (
     "dosare|dosar|cazuri|caz|grupuri|grup|persoane|persoană|confiscări|confiscare|rețele|"
     "cases|case|groups|group|persons|person|people|seizures|seizure|networks"
@@ -195,8 +196,9 @@ def _html(path: Path, threshold: int) -> Iterator[str]:
     for label in page.labels:
         yield from aria_findings(label, threshold)
         yield from text_findings(label, threshold)
-    for finding in small_cells_html(source, threshold):
-        yield f"{finding.where}: {finding.what}"
+    if COUNT_TABLE.search(source):  # a second parse only where a count table is
+        for finding in small_cells_html(source, threshold):
+            yield f"{finding.where}: {finding.what}"
 
 
 def _table(rows: list[list], threshold: int) -> Iterator[str]:
