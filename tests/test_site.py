@@ -147,7 +147,11 @@ def test_every_page_is_built_in_both_languages(published):
         assert (root / "docs" / "nocta" / lang / "nocta.pdf").is_file()
         assert RESTRICTED_MARK in (root / "restricted/docs/nocta" / lang / "nocta.html").read_text()
     assert not (root / "docs" / "strategy").exists()
-    assert (root / "index.html").is_file() and (root / "index.pdf").is_file()
+    # the root only leads into the portal; the summary is a page of it, with its menu
+    assert 'url=ro/"' in (root / "index.html").read_text() and not (root / "index.pdf").exists()
+    summary = (root / "ro" / "summary.html").read_text()
+    assert "<nav" in summary and "Pe scurt" in summary and (root / "ro/summary.pdf").is_file()
+    assert 'href="summary.html"' in (root / "ro" / "index.html").read_text()
     cluj = (root / "ro" / "counties" / "cj.html").read_text()
     assert "Cluj" in cluj and 'id="map-spec"' in cluj and "counties.geojson" in cluj
     market = (root / "en" / "markets" / "drugs_cocaine.html").read_text()

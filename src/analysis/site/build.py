@@ -5,7 +5,8 @@ Load inputs (content.load: the run, its results, the report builds, the release 
 process (Jinja2 pages from templates/, Pandoc for the page sources in reports/portal/) / save
 (into `out`, a folder the caller publishes atomically). Layout of a built site:
 
-    index.html, index.pdf, figures/   the one-page summary (reports/portal/index.md)
+    index.html                        leads to ro/ or en/ (the portal sends each reader home)
+    ro/summary.html, ro/summary.pdf   the one-page summary (reports/portal/index.md)
     ro/, en/                          home, assessment, strategy, dashboards, counties/<code>,
                                       markets/<code>, methodology, dictionary, downloads,
                                       releases, search
@@ -26,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jinja2
@@ -118,13 +120,13 @@ def build_site(
     data = content.load(catalog, run_folder, public)
     site = Site(out, data, release_id, built)
     _assets(out)
-    _summary(catalog, data, out)
+    summary = _summary(catalog, data, out)
     _documents(data, out)
     files = _downloads(data, out)
     (out / "data").mkdir(exist_ok=True)
     (out / "data" / "headline.json").write_text(json.dumps(data.headline, indent=2) + "\n")
     for lang in content.LANGS:
-        _pages(site, catalog, data, lang, files)
+        _pages(site, catalog, data, lang, files, summary)
         _guides(site, lang)
     _guide_images(out)
     refuse_disclosures(out, threshold, "the portal's open pages", exclude=("restricted",))
@@ -140,23 +142,42 @@ def _assets(out: Path) -> None:
     (assets / "counties.geojson").write_text(json.dumps(content.map_geojson()), encoding="utf-8")
 
 
-def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> None:
-    """The one-page summary at the site's root (HTML and PDF), as before the portal."""
+ROOT_PAGE = (
+    '<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>Portalul NOCTA</title>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="0; url=ro/"></head><body><main>'
+    '<h1>Portalul NOCTA</h1><p><a href="ro/">Deschideți portalul în limba română</a></p>'
+    '<p lang="en"><a href="en/" hreflang="en">Open the portal in English</a></p>'
+    "</main></body></html>\n"
+)
+BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+TITLE_BLOCK = re.compile(r'<header id="title-block-header">.*?</header>', re.S)
+
+
+def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> Markup | None:
+    """The release root only leads to the portal's home (the portal server sends a reader to
+    the home of their language); the one-page indicator summary becomes ro/summary.html, a page
+    of the portal with its menu, and ro/summary.pdf. Returns its body, or None when the run
+    lacks a number it cites."""
+    (out / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
     results = Results(data.run_folder / content.RATES_STEP)
-    try:
-        render_page(
-            catalog.reports / "portal" / SUMMARY, results, out, lang="ro", extra={"run": data.run}
-        )
-    except (LookupError, ValueError, TypeError) as exc:  # a number the run lacks
-        data.missing.append(f"summary page ({exc})")
-        (out / "index.html").write_text(
-            '<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NOCTA</title>'
-            '<meta http-equiv="refresh" content="0; url=ro/"></head><body>'
-            '<p><a href="ro/">Portalul NOCTA</a> · <a href="en/">NOCTA portal</a></p>'
-            "</body></html>\n",
-            encoding="utf-8",
-        )
-    (out / "index.typ").unlink(missing_ok=True)  # the typesetting source is not for readers
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            rendered = render_page(
+                catalog.reports / "portal" / SUMMARY,
+                results,
+                Path(tmp),
+                lang="ro",
+                extra={"run": data.run},
+            )
+        except (LookupError, ValueError, TypeError) as exc:  # a number the run lacks
+            data.missing.append(f"summary page ({exc})")
+            return None
+        (out / "ro").mkdir(exist_ok=True)
+        shutil.copyfile(rendered.pdf, out / "ro" / "summary.pdf")
+        found = BODY.search(rendered.html.read_text(encoding="utf-8"))
+    body = TITLE_BLOCK.sub("", found[1] if found else "")
+    return Markup(body)  # Pandoc's HTML from the repository's own source
 
 
 def _documents(data: content.SiteContent, out: Path) -> None:
@@ -185,7 +206,9 @@ def _downloads(data: content.SiteContent, out: Path) -> list[tuple[str, int]]:
     return files
 
 
-def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, files) -> None:
+def _pages(
+    site: Site, catalog: Catalog, data: content.SiteContent, lang: str, files, summary
+) -> None:
     w = WORDS[lang]
     labels = HEADLINE_LABELS[lang]
     changes = [
@@ -196,7 +219,10 @@ def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, f
     site.page(f"{lang}/index.html", "home.html", lang, w["home"] + " · NOCTA", "home",
               headline=data.headline, labels=labels, previous=data.previous, changes=changes,
               show=lambda key, v: _headline_value(key, v, lang),
-              missing=data.missing)  # fmt: skip
+              missing=data.missing, summary=bool(summary))  # fmt: skip
+    if lang == "ro" and summary:
+        site.page("ro/summary.html", "prose.html", lang, w["summary"], "home", body=summary,
+                  other_path="en/index.html")  # fmt: skip
     for doc, key in (("nocta", "assessment"), ("strategy", "strategy")):
         editions = []
         for edition in ("public",):
