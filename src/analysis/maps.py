@@ -8,6 +8,8 @@ is no published value, with its own legend entry), and the colour scale starts a
 legend explains the whole range. Presentation only: the values are the caller's.
 """
 
+import json
+
 NO_DATA = "#d9d9d9"  # a county whose value is withheld or absent (3:1 against the white borders)
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 WORDS = {
@@ -50,13 +52,13 @@ def county_map(
     layers: list[dict] = [
         {
             "data": geo,
-            "transform": [name],
+            "transform": [name, {"calculate": json.dumps(words["no_data"]), "as": "status"}],
             "mark": outline | {"fill": NO_DATA},
             "encoding": {
                 "color": {
-                    "datum": words["no_data"],
+                    "field": "status",
                     "type": "nominal",
-                    "scale": {"range": [NO_DATA]},
+                    "scale": {"domain": [words["no_data"]], "range": [NO_DATA]},
                     "legend": {"title": None, "orient": "bottom", "symbolType": "square"},
                 },
                 "tooltip": [{"field": "name", "title": words["county"]}],

@@ -50,6 +50,7 @@ from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
 SUMMARY = "index.md"
+GEOJSON = "counties.geojson"  # in assets/: every map reads it relative to its own page
 YEARS = ("latest_year", "year_from", "year_to")
 GUIDE_LINK = re.compile(r'href="((?:\.\./(?:ro|en)/)?[a-z-]+)\.md(#[^"]*)?"')
 INLINE_LOADER = re.compile(
@@ -139,7 +140,7 @@ def _assets(out: Path) -> None:
     assets = out / "assets"
     shutil.copytree(PACKAGE / "assets", assets)
     (assets / "vega-bundle.js").write_text(vlc.javascript_bundle(), encoding="utf-8")
-    (assets / "counties.geojson").write_text(json.dumps(content.map_geojson()), encoding="utf-8")
+    (assets / GEOJSON).write_text(json.dumps(content.map_geojson()), encoding="utf-8")
 
 
 ROOT_PAGE = (
@@ -234,14 +235,15 @@ def _pages(
     rates = data.rates
     map_spec = None
     if rates is not None and year:
-        map_spec = charts.county_map(rates, year, lang, "../assets/counties.geojson")
+        page = f"{lang}/dashboards.html"
+        map_spec = charts.county_map(rates, year, lang, charts.assets_url(page, GEOJSON))
     specs = [(f"chart-{n}", s, s.get("title") if isinstance(s.get("title"), str) else n)
              for n, s in data.charts.items()]  # fmt: skip
     if map_spec:
         specs.append(("chart-map", map_spec, w["map"]))
     site.page(f"{lang}/dashboards.html", "dashboards.html", lang, w["dashboards"], "dashboards",
               charts=specs, has_charts=bool(specs))  # fmt: skip
-    _counties(site, data, lang, year, map_spec)
+    _counties(site, data, lang, year)
     items = [(f"{m.code}.html", m.name_ro if lang == "ro" else m.name_en, m.iccs)
              for m in content.markets()]  # fmt: skip
     site.page(f"{lang}/markets/index.html", "listing.html", lang, w["markets"], "markets",
@@ -292,11 +294,15 @@ def _headline_value(key: str, value, lang: str) -> str:
     return num(value, 1 if isinstance(value, float) else 0, lang)
 
 
-def _counties(site: Site, data, lang: str, year, map_spec) -> None:
+def _counties(site: Site, data, lang: str, year) -> None:
     w = WORDS[lang]
     counties = content.counties()
+    index = f"{lang}/counties/index.html"
+    map_spec = None
+    if data.rates is not None and year:
+        map_spec = charts.county_map(data.rates, year, lang, charts.assets_url(index, GEOJSON))
     items = [(f"{c.code.lower()}.html", c.name, None) for c in counties]
-    site.page(f"{lang}/counties/index.html", "listing.html", lang, w["counties"], "counties",
+    site.page(index, "listing.html", lang, w["counties"], "counties",
               items=items, intro=None, map_spec=map_spec, has_charts=bool(map_spec))  # fmt: skip
     for c in counties:
         rows = []
@@ -305,8 +311,9 @@ def _counties(site: Site, data, lang: str, year, map_spec) -> None:
         extra = {"rows": rows, "county": c, "has_charts": bool(rows and year)}
         if rows and year:
             frame = data.rates.filter(data.rates["county"] == c.code).sort("year")
+            page = f"{lang}/counties/{c.code.lower()}.html"
             extra["map_spec"] = charts.county_map(
-                data.rates, year, lang, "../../assets/counties.geojson", c.code
+                data.rates, year, lang, charts.assets_url(page, GEOJSON), c.code
             )
             extra["trend_spec"] = charts.county_trend(frame, data.national, c.name, lang)
         site.page(
