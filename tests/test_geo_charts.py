@@ -106,8 +106,12 @@ def test_every_map_draws_all_42_counties_with_a_legend_for_missing_data():
     numbers = [t for t in texts if t.isdigit()]
     assert numbers == ["0", "1"]  # the scale explained, no "1,0" alone
     rates = pl.DataFrame(
-        {"county": ["CJ", "B", "IS"], "year": [2025] * 3, "cases": [12, None, 40],
-         "rate": [1.5, None, 2.5]}  # fmt: skip
+        {
+            "county": ["CJ", "B", "IS"],
+            "year": [2025] * 3,
+            "cases": [12, None, 40],
+            "rate": [1.5, None, 2.5],
+        }
     )
     shapes, texts = _drawn(vlc.vegalite_to_svg(_map(rates, "Cazuri")))
     assert shapes == 42 + 2 and "Fără date publicate" in texts and "0,0" in texts
