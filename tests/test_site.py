@@ -293,3 +293,21 @@ def test_cli_build_publish_rollback(tmp_path, monkeypatch):
     assert second.stdout.strip() != first.stdout.strip()
     assert runner.invoke(site, ["rollback", "nope"]).exit_code == 1
     shutil.rmtree(home)
+
+
+def test_each_page_speaks_one_language(published):
+    """No Romanian on an English page and no English on a Romanian one: text, captions, the
+    words of every chart (titles, axes, legends, tooltips, labels), tables, market facts."""
+    from language import foreign
+
+    root = published[1].folder
+    found = {}
+    for lang in ("ro", "en"):
+        pages = [*root.glob(f"{lang}/**/*.html"), *root.glob(f"restricted/{lang}/*.html")]
+        assert len(pages) > 60
+        for page in pages:
+            if phrases := foreign(page.read_text(encoding="utf-8"), lang):
+                found[page.relative_to(root).as_posix()] = phrases
+    assert not found, json.dumps(dict(list(found.items())[:12]), ensure_ascii=False, indent=1)
+    market = (root / "ro" / "markets" / "drugs_cocaine.html").read_text()
+    assert "Legea nr. 143/2000" in market and "Law 143" not in market

@@ -35,6 +35,7 @@ import pypandoc
 import vl_convert as vlc
 from markupsafe import Markup
 
+from analysis import chart_words
 from analysis.catalog import Catalog
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL
 from analysis.exports import formula_safe
@@ -45,7 +46,7 @@ from analysis.report.formatting import num
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
-from analysis.site import charts, content
+from analysis.site import charts, content, words
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
@@ -152,6 +153,7 @@ ROOT_PAGE = (
     "</main></body></html>\n"
 )
 BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+HEADING = re.compile(r"<(/?)h([1-5])\b")
 TITLE_BLOCK = re.compile(r'<header id="title-block-header">.*?</header>', re.S)
 
 
@@ -178,6 +180,7 @@ def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> Markup |
         shutil.copyfile(rendered.pdf, out / "ro" / "summary.pdf")
         found = BODY.search(rendered.html.read_text(encoding="utf-8"))
     body = TITLE_BLOCK.sub("", found[1] if found else "")
+    body = HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", body)  # under the page's own h1
     return Markup(body)  # Pandoc's HTML from the repository's own source
 
 
@@ -237,8 +240,8 @@ def _pages(
     if rates is not None and year:
         page = f"{lang}/dashboards.html"
         map_spec = charts.county_map(rates, year, lang, charts.assets_url(page, GEOJSON))
-    specs = [(f"chart-{n}", s, s.get("title") if isinstance(s.get("title"), str) else n)
-             for n, s in data.charts.items()]  # fmt: skip
+    specs = [(f"chart-{n}", spec, charts.caption(spec, w["figure"]))
+             for n, spec in _in_language(data.charts, lang).items()]  # fmt: skip
     if map_spec:
         specs.append(("chart-map", map_spec, w["map"]))
     site.page(f"{lang}/dashboards.html", "dashboards.html", lang, w["dashboards"], "dashboards",
@@ -250,10 +253,12 @@ def _pages(
               items=items, intro=None, map_spec=None)  # fmt: skip
     for m in content.markets():
         name = m.name_ro if lang == "ro" else m.name_en
-        found = data.market_charts.get(m.code, {})
-        specs = [(f"chart-{n}", s, s.get("description", n)) for n, s in found.items()]
+        found = _in_language(data.market_charts.get(m.code, {}), lang)
+        specs = [(f"chart-{n}", spec, charts.caption(spec, w["figure"]))
+                 for n, spec in found.items()]  # fmt: skip
         site.page(f"{lang}/markets/{m.code}.html", "market.html", lang, name[:1].upper() + name[1:],
-                  "markets", market=m, charts=specs, has_charts=bool(specs))  # fmt: skip
+                  "markets", market=m, charts=specs, has_charts=bool(specs),
+                  law=words.law(m.law, lang))  # fmt: skip
     body = _prose(catalog, "methodology", lang, data)
     site.page(
         f"{lang}/methodology.html", "prose.html", lang, w["methodology"], "methodology", body=body
@@ -285,6 +290,11 @@ def _pages(
               releases=releases + data.releases, missing=data.missing)  # fmt: skip
     site.page(f"{lang}/search.html", "search.html", lang, w["search"], "search")
     _restricted(site, data, lang)
+
+
+def _in_language(specs: dict[str, dict], lang: str) -> dict[str, dict]:
+    """The view's figures (drawn in Romanian) with every word in the page's language."""
+    return {name: chart_words.translate(spec, lang) for name, spec in specs.items()}
 
 
 def _headline_value(key: str, value, lang: str) -> str:

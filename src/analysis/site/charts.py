@@ -8,10 +8,10 @@ the project's one map builder (analysis.maps).
 import polars as pl
 
 from analysis import maps
+from analysis.chart_words import EN_NUMBERS
 from analysis.charts import ACCENT, nocta_theme
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-EN_NUMBERS = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]}
 WORDS = {
     "ro": {"rate": "La 100 000 loc.", "county": "Județ", "year": "Anul", "national": "România"},
     "en": {"rate": "Per 100,000", "county": "County", "year": "Year", "national": "Romania"},
@@ -38,6 +38,20 @@ def county_map(rates: pl.DataFrame, year: int, lang: str, geojson_url: str, high
     return spec | {"config": theme(lang)}
 
 
+def caption(spec: dict, fallback: str) -> str:
+    """What a figure is, for the reader: its title (and subtitle), else its description."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text = title.get("text", "")
+        text = " ".join(text) if isinstance(text, list) else text
+        subtitle = title.get("subtitle")
+        subtitle = " ".join(subtitle) if isinstance(subtitle, list) else subtitle
+        title = f"{text}. {subtitle}" if subtitle else text
+    if isinstance(title, list):
+        title = " ".join(title)
+    return title or spec.get("description") or fallback
+
+
 def assets_url(page: str, name: str) -> str:
     """`name` in the site's assets/, relative to the page at site path `page` (any depth)."""
     return "../" * page.count("/") + f"assets/{name}"
@@ -47,7 +61,7 @@ def theme(lang: str) -> dict:
     """The project's chart style, with the page's language's way of writing numbers."""
     config = nocta_theme()["config"]
     if lang == "en":
-        config = config | {"locale": {"number": EN_NUMBERS}}
+        config = config | {"locale": {"number": EN_NUMBERS}}  # and d3's English months
     return config
 
 

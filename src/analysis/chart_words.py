@@ -1,0 +1,153 @@
+"""The English words of the project's charts, for English pages and documents.
+
+Why a translation of finished specs rather than a second set of builders: the charts are built
+once, in Romanian, by the notebooks and the public view (analysis.charts); an English page shows
+the same figure (same data, same marks) with every word a reader sees in English: titles,
+subtitles, axis and legend titles, tooltips, the description read by screen readers, market
+names and the other category labels in the data, and numbers written 1,234.5. Field names,
+expressions and URLs are never touched. A Romanian string this table does not know stays as
+it is, and the site's language test then names it.
+"""
+
+import re
+from typing import Any
+
+from analysis.reference.markets import MARKETS
+
+EN_NUMBERS = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]}
+EXACT = {
+    "Anul": "Year",
+    "Anul înregistrării": "Year of registration",
+    "Cazuri": "Cases",
+    "Capturi": "Seizures",
+    "Județ": "County",
+    "Rata": "Rate",
+    "Piața": "Market",
+    "Marfa": "Commodity",
+    "Luna": "Month",
+    "Cazuri pe lună": "Cases per month",
+    "Prognoză": "Forecast",
+    "Model": "Model",
+    "Nivel": "Level",
+    "Nivel (1-3)": "Level (1-3)",
+    "Dimensiunea": "Dimension",
+    "Prevalență": "Prevalence",
+    "Tendință": "Trend",
+    "Grupuri": "Groups",
+    "Prejudiciu": "Harm",
+    "Scor": "Score",
+    "Prag": "Tier",
+    "Etapa": "Stage",
+    "ridicat": "high",
+    "mediu": "medium",
+    "scăzut": "low",
+    "România": "Romania",
+    "Mediana UE-27": "EU-27 median",
+    "Locul României (1 = cea mai mare rată)": "Romania's rank (1 = highest rate)",
+    "Înregistrate (poliție)": "Registered (police)",
+    "Urmărite penal (DIICOT)": "Prosecuted (DIICOT)",
+    "Trimise în judecată": "Indicted",
+    "Cu condamnare": "Convicted",
+    "La 100 000 loc.": "Per 100,000",
+    "La 100.000 loc.": "Per 100,000",
+    "Cazuri la 100 000 de locuitori": "Cases per 100,000 inhabitants",
+    "Cazuri la 100.000 de locuitori": "Cases per 100,000 inhabitants",
+    "Infracțiuni la 100.000 de locuitori": "Offences per 100,000 inhabitants",
+    "Fără date publicate": "No published data",
+    "Gri: nepublicat sau fără date": "Grey: withheld or no data",
+    "România: evoluția ratei cazurilor înregistrate": "Romania: registered case rate over time",
+    "Linie: rata națională anuală la 100 000 de locuitori.": (
+        "Line: the national yearly rate per 100,000 inhabitants."
+    ),
+    "Eroarea prognozelor în testul retrospectiv": "Forecast error in the backtest",
+    "MASE (sub 1: mai bun decât anul trecut, aceeași lună)": (
+        "MASE (under 1: better than last year's same month)"
+    ),
+    "Matricea amenințării pe piețe infracționale (ordinea priorităților)": (
+        "Threat matrix of crime markets (in order of priority)"
+    ),
+    "Rutele cu cele mai multe capturi": "Routes with the most seizures",
+    "Lanțul judiciar: de la dosar la condamnare": "The justice chain: from case to conviction",
+    "Toate piețele: prognoza pe 24 de luni": "All markets: the 24-month forecast",
+    "Participarea la un grup infracțional organizat (ICCS 0905.1)": (
+        "Participation in an organised criminal group (ICCS 0905.1)"
+    ),
+    "România (albastru), mediana UE-27 (linie gri) și jumătatea din mijloc a statelor membre "
+    "(zona gri); linia roșie: 2014, noul Cod penal": (
+        "Romania (blue), the EU-27 median (grey line) and the middle half of the Member States "
+        "(grey band); red line: 2014, the new Criminal Code"
+    ),
+}
+MARKET_NAMES = {m.name_ro: m.name_en for m in MARKETS}
+PATTERNS = [
+    (r"Cazuri înregistrate la 100 000 de locuitori, (\d{4})",
+     r"Registered cases per 100,000 inhabitants, \1"),
+    (r"Rata cazurilor de criminalitate organizată pe județe, (\d{4})",
+     r"Organised crime case rate by county, \1"),
+    (r"Bare orizontale: rata la 100 000 de locuitori pe județe în (\d{4}), cu intervalul de "
+     r"încredere de 95 %\.",
+     r"Horizontal bars: the rate per 100,000 inhabitants by county in \1, with the 95 % "
+     r"confidence interval."),
+    (r"Rata pe piețe infracționale, România, (\d{4})", r"Rate by crime market, Romania, \1"),
+    (r"Grupurile cu cel mai mare scor \(primele (\d+)\)", r"The groups with the highest score "
+     r"(top \1)"),
+    (r"Cazuri înregistrate la 100\.000 de locuitori, pe județe, (\d{4})",
+     r"Registered cases per 100,000 inhabitants by county, \1"),
+    (r"(.+): rata națională pe ani", r"\1: national rate by year"),
+    (r"(.+): cazuri la 100\.000 de locuitori, (\d{4})", r"\1: cases per 100,000 inhabitants, \2"),
+    (r"(.+): prognoza pe 24 de luni", r"\1: the 24-month forecast"),
+    (r"(.+), (\d{4}): harta celor 42 de județe; gri: nepublicat sau fără date",
+     r"\1, \2: map of the 42 counties; grey: withheld or no data"),
+]  # fmt: skip
+QUOTED = re.compile(r"""(['"])([^'"]*)\1""")
+COMPILED = [(re.compile(f"^{p}$", re.S), r) for p, r in PATTERNS]
+TECHNICAL = {"field", "type", "$schema", "url", "calculate", "as", "filter", "lookup", "key",
+             "fields", "format", "scheme", "mark", "aggregate", "timeUnit", "op", "name",
+             "orient", "anchor", "font", "symbolType", "property", "expr", "test"}  # fmt: skip
+
+
+def english(text: str) -> str:
+    """One chart string in English (names of markets inside it too), or the string unchanged."""
+    if text in EXACT:
+        return EXACT[text]
+    if text in MARKET_NAMES:
+        return MARKET_NAMES[text]
+    for pattern, replacement in COMPILED:
+        match = pattern.match(text)
+        if match:
+            return english_names(match.expand(replacement))
+    return text
+
+
+def english_names(text: str) -> str:
+    """Market names written in Romanian inside a sentence (`trafic de cocaină: …`)."""
+    for ro, en in sorted(MARKET_NAMES.items(), key=lambda kv: -len(kv[0])):
+        for name, name_en in ((ro, en), (ro[:1].upper() + ro[1:], en[:1].upper() + en[1:])):
+            if name in text:
+                text = text.replace(name, name_en)
+    return text
+
+
+def _walk(node: Any, key: str | None = None) -> Any:
+    if isinstance(node, dict):
+        if key == "locale":
+            return node | {"number": EN_NUMBERS}
+        return {k: _walk(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_walk(v, key) for v in node]
+    if isinstance(node, str) and key == "calculate":  # words quoted inside an expression
+        return QUOTED.sub(lambda m: m[1] + english(m[2]) + m[1], node)
+    if isinstance(node, str) and key not in TECHNICAL:
+        return english(node)
+    return node
+
+
+def translate(spec: dict, lang: str) -> dict:
+    """`spec` as the reader of `lang` sees it: unchanged in Romanian, every word in English."""
+    if lang != "en":
+        return spec
+    out = _walk(spec)
+    out.setdefault("config", {}).setdefault("locale", {})["number"] = EN_NUMBERS
+    if "time" in out["config"]["locale"]:
+        del out["config"]["locale"]["time"]  # d3's default: English month names
+    return out
