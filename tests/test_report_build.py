@@ -5,6 +5,7 @@ public edition the counts 3 and 7 must not appear in a count table, in the restr
 they must; every PDF page carries the classification marking and the colophon the run id.
 """
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -151,6 +152,19 @@ def test_every_document_edition_and_language_is_built(built):
         for number, text in enumerate(pages, start=1):
             assert MARKING[(edition, lang)] in text, f"{folder} page {number} has no marking"
         assert any(RUN_ID in text and "aaaa1111" in text for text in pages[:3])  # colophon
+        created = PdfReader(folder / f"{document}.pdf").metadata.creation_date
+        assert created.date() >= dt.date.today() - dt.timedelta(days=1)  # built now, not 1970
+
+
+def test_romanian_says_de_after_numbers_from_20():
+    from analysis.report.grammar import with_de
+
+    assert with_de("**876** dosare, 30 grupuri, 19 dosare") == (
+        "**876** de dosare, 30 de grupuri, 19 dosare"
+    )
+    assert with_de("101 dosare, 1.000 cazuri, 1.019 dosare, 2,5 cazuri, în 2025 dosare") == (
+        "101 dosare, 1.000 de cazuri, 1.019 dosare, 2,5 cazuri, în 2025 dosare"
+    )
 
 
 def test_public_edition_hides_small_counts_and_restricted_shows_them(built):

@@ -227,6 +227,8 @@ def test_colours_meet_wcag_aa_contrast(published):
 def test_downloads_are_formula_safe(published):
     folder = published[1].folder / "downloads"
     csv = pl.read_csv(folder / "case_rates.csv")
+    rates = (folder / "case_rates.csv").read_text().splitlines()[1].split(",")
+    assert all(len(v.partition(".")[2]) <= 1 for v in rates), rates  # one decimal, for people
     assert "'" + FORMULA in csv["county_name"].to_list()
     assert FORMULA not in csv["county_name"].to_list()
     sheet = openpyxl.load_workbook(folder / "case_rates.xlsx").active

@@ -33,6 +33,7 @@ from analysis.publication.access import restrict
 from analysis.publication.scan import refuse_disclosures
 from analysis.report.checks import check_public
 from analysis.report.expressions import Expressions
+from analysis.report.grammar import with_de
 from analysis.report.render import typeset_pdf
 
 DOCUMENTS = ("nocta", "strategy")
@@ -204,6 +205,9 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
         comment_start_string="{##",
         comment_end_string="##}",
     )
+    # Jinja's own `capitalize` lowercases the rest: "droguri sintetice și NSP" would lose its
+    # acronym; a heading only needs its first letter raised
+    env.filters["capitalize"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     outputs = {}
     for fmt in ("typst", "html"):
         outputs[fmt] = _render(
@@ -221,8 +225,9 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
                 manifests,
             ),
         )
-    typst_md = "\n\n".join(text for _, text in outputs["typst"][0])
-    html_md = "\n\n".join(text for _, text in outputs["html"][0])
+    grammar = with_de if spec.lang == "ro" else str
+    typst_md = "\n\n".join(grammar(text) for _, text in outputs["typst"][0])
+    html_md = "\n\n".join(grammar(text) for _, text in outputs["html"][0])
     front = _front_matter(outputs["typst"][0][0][1])
     meta_file = tmp / "build-metadata.yaml"
     meta_file.write_text(

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import vl_convert as vlc
 
+from analysis import chart_words
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, protect_magnitudes
 from analysis.reference import COUNTIES, MARKETS
 from analysis.report import public_tables, tables
@@ -45,9 +46,13 @@ INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "pri
 
 
 @cache
-def _svg(path: str, mtime: float) -> str:
-    spec = json.loads(Path(path).read_text(encoding="utf-8"))
-    return vlc.vegalite_to_svg(spec)
+def _svg(path: str, mtime: float, lang: str = "ro") -> str:
+    return vlc.vegalite_to_svg(_spec(path, lang))
+
+
+def _spec(path: str, lang: str) -> dict:
+    """A figure's spec with its words in the document's language (analysis.chart_words)."""
+    return chart_words.translate(json.loads(Path(path).read_text(encoding="utf-8")), lang)
 
 
 class Expressions:
@@ -173,9 +178,9 @@ class Expressions:
             return self._block_note(name)
         ident = self._unique(f"fig-{id or leaf}")
         label = self._number("figure", ident)
-        svg = _svg(str(path), path.stat().st_mtime)
+        svg = _svg(str(path), path.stat().st_mtime, self.lang)
         if self.fmt == "html":
-            spec = json.loads(path.read_text(encoding="utf-8"))
+            spec = _spec(str(path), self.lang)
             return tables.chart_html(ident, svg, spec, f"{label}: {caption}")
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         file = self.figures_dir / f"{ident}.svg"
@@ -233,6 +238,7 @@ class Expressions:
             frame = frame.sort(sort, descending=descending, nulls_last=True)
         if limit:
             frame = frame.head(limit)
+        frame = self._named(frame)
         names = list(columns)
         label = names[0]
         if counts is None:
@@ -324,6 +330,7 @@ class Expressions:
             frame, hidden = public_tables.rows(results, leaf, where or {}, sort, descending, limit)
         except public_tables.NotPublished:
             return self._block_note(name)
+        frame = self._named(frame)
         names = list(columns)
         if any(c not in frame.columns for c in names):
             return self._block_note(
@@ -512,6 +519,17 @@ class Expressions:
             for m in MARKETS
             if m.code in done
         ]
+
+    def _named(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A table's `market` column as readers know the markets: their names in the document's
+        language (the dictionary's), never the codes."""
+        if "market" not in frame.columns or frame.schema["market"] != pl.String:
+            return frame
+        names = {m.code: m.name_ro if self.lang == "ro" else m.name_en for m in MARKETS}
+        total = {"ro": "toate piețele", "en": "all markets"}[self.lang]
+        return frame.with_columns(
+            pl.col("market").replace({**names, "total": total}).alias("market")
+        )
 
     def market_name(self, code: str) -> str:
         """A market's name in the page's language, from its code."""

@@ -43,6 +43,7 @@ from analysis.publication import view
 from analysis.publication.access import restrict
 from analysis.publication.scan import refuse_disclosures
 from analysis.report.formatting import num
+from analysis.report.grammar import with_de
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
@@ -203,11 +204,18 @@ def _downloads(data: content.SiteContent, out: Path) -> list[tuple[str, int]]:
     folder.mkdir()
     files = []
     for name, frame in data.tables.items():
-        safe = formula_safe(frame)
+        safe = formula_safe(_for_people(frame))
         safe.write_csv(folder / f"{name}.csv")
         safe.write_excel(folder / f"{name}.xlsx", worksheet=name[:31])
         files.append((name, frame.height))
     return files
+
+
+def _for_people(frame):
+    """Rates and other decimals to one decimal place, as the pages print them (a download is
+    read by people in a spreadsheet, not by the pipeline, which keeps the full values)."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.with_columns([frame[c].round(1) for c in floats]) if floats else frame
 
 
 def _pages(
@@ -363,6 +371,7 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
     )
     try:
         markdown = text.render(run=data.run, headline=data.headline, threshold=DEFAULT_THRESHOLD)
+        markdown = with_de(markdown) if lang == "ro" else markdown
     except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
         data.missing.append(f"{source.name}: {exc.message}")
         return _missing(lang, source.name)
