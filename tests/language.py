@@ -22,7 +22,7 @@ DIACRITICS = re.compile(r"[ăâîșțĂÂÎȘȚşţŞŢ]")
 WORDS = {
     "ro": re.compile(r"\b(și|în|pe|la|din|pentru|cazuri|județ|județe|anul|rata|piețe|piața|"
                      r"marfa|prognoza|linie|grupuri)\b", re.I),
-    "en": re.compile(r"\b(the|and|of|per|with|cases|county|year|rate|market|forecast|"
+    "en": re.compile(r"\b(the|and|of|with|cases|county|year|market|forecast|"
                      r"withheld)\b", re.I),
 }  # fmt: skip
 VOID = {"meta", "link", "br", "img", "input", "hr", "source", "wbr", "col", "area", "base"}

@@ -26,15 +26,17 @@ RUN_ID = "20990101T000000Z"
 
 
 def bar_chart(values: list[dict], x: str, y: str) -> dict:
+    """A run's chart as a notebook saves it: Romanian axis titles (the documents translate)."""
+    titles = {"cases": "Cazuri", "year": "Anul", "county": "Județ"}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
         "mark": "bar",
         "encoding": {
-            "x": {"field": x, "type": "quantitative"},
-            "y": {"field": y, "type": "nominal"},
+            "x": {"field": x, "type": "quantitative", "title": titles.get(x, x)},
+            "y": {"field": y, "type": "nominal", "title": titles.get(y, y)},
         },
-        "description": "test chart",
+        "description": "Bare",
     }
 
 
@@ -84,7 +86,10 @@ def make_run(home: Path) -> Path:
                     "trend_level": [2, 3],
                     "group_level": [3, 2],
                     "harm_level": [3, 3],
-                    "reasons": ["rute maritime noi prin Constanța", "recrutare online în creștere"],
+                    "reasons": [
+                        "prejudicii severe (alimentează violența celorlalte piețe)",
+                        "grupuri: niciun grup activ în registru",
+                    ],
                 }
             ),
         },
@@ -271,3 +276,15 @@ def test_cli_builds_one_edition(tmp_path, monkeypatch):
     missing = CliRunner().invoke(report, ["build", "--run", "nope"])
     assert missing.exit_code == 1 and "run `nocta refresh` first" in missing.output
     shutil.rmtree(tmp_path / "reports")
+
+
+def test_english_documents_are_english(built):
+    """Figures (titles, axes, legends, the county map's 'no data'), tables and text of the
+    English editions hold no Romanian; the Romanian ones no stock English."""
+    from language import foreign
+
+    _, _, folders = built
+    for folder in folders:
+        document, _, lang = folder.parts[-3:]
+        found = foreign((folder / f"{document}.html").read_text(encoding="utf-8"), lang)
+        assert not found, (folder.parts[-3:], found[:10])

@@ -19,6 +19,11 @@ WORDS = {
 WIDTH, HEIGHT = 520, 380
 
 
+def _literal(text: str) -> str:
+    """A string as a Vega expression, readable (and translatable) as written."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def geo_url(url: str) -> dict:
     """The boundaries read from a GeoJSON file served beside the page (the portal's assets)."""
     return {"url": url, "format": {"type": "json", "property": "features"}}
@@ -52,7 +57,7 @@ def county_map(
     layers: list[dict] = [
         {
             "data": geo,
-            "transform": [name, {"calculate": json.dumps(words["no_data"]), "as": "status"}],
+            "transform": [name, {"calculate": _literal(words["no_data"]), "as": "status"}],
             "mark": outline | {"fill": NO_DATA},
             "encoding": {
                 "color": {

@@ -20,7 +20,7 @@ import vl_convert as vlc
 from analysis import chart_words
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, protect_magnitudes
 from analysis.reference import COUNTIES, MARKETS
-from analysis.report import public_tables, tables
+from analysis.report import public_tables, reasons, tables
 from analysis.report.formatting import num
 from analysis.results import Results
 
@@ -52,7 +52,8 @@ def _svg(path: str, mtime: float, lang: str = "ro") -> str:
 
 def _spec(path: str, lang: str) -> dict:
     """A figure's spec with its words in the document's language (analysis.chart_words)."""
-    return chart_words.translate(json.loads(Path(path).read_text(encoding="utf-8")), lang)
+    spec = chart_words.translate(json.loads(Path(path).read_text(encoding="utf-8")), lang)
+    return chart_words.without_aria(spec)
 
 
 class Expressions:
@@ -522,7 +523,13 @@ class Expressions:
 
     def _named(self, frame: pl.DataFrame) -> pl.DataFrame:
         """A table's `market` column as readers know the markets: their names in the document's
-        language (the dictionary's), never the codes."""
+        language (the dictionary's), never the codes; the ranking's reasons in that language."""
+        if "reasons" in frame.columns and frame.schema["reasons"] == pl.String:
+            frame = frame.with_columns(
+                pl.col("reasons").map_elements(
+                    lambda text: reasons.priority_reasons(text, self.lang), return_dtype=pl.String
+                )
+            )
         if "market" not in frame.columns or frame.schema["market"] != pl.String:
             return frame
         names = {m.code: m.name_ro if self.lang == "ro" else m.name_en for m in MARKETS}
@@ -568,6 +575,7 @@ class Expressions:
             "sources": self.sources,
             "markets": self.markets(),
             "market": self.market_name,
+            "reason": lambda text: reasons.reason(str(text), self.lang),
             "counties": self.counties(),
             "missing": self._block_note,
         }

@@ -104,11 +104,13 @@ def as_html(table: TableView, caption: str, ident: str) -> str:
 
 
 def chart_html(ident: str, svg: str, spec: dict, caption: str) -> str:
-    """An interactive chart: the SVG first (readable without JavaScript), then vega-embed."""
+    """An interactive chart: the SVG first (readable without JavaScript), then vega-embed; one
+    text alternative for the whole figure, in the document's language."""
     spec_json = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+    alt = html.escape(spec.get("description") or caption, quote=True)
     return (
         f'\n```{{=html}}\n<figure id="{ident}" class="chart">\n'
-        f'<div class="vega" data-spec="spec-{ident}">{svg}</div>\n'
+        f'<div class="vega" data-spec="spec-{ident}" role="img" aria-label="{alt}">{svg}</div>\n'
         f"<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n"
         f'<script type="application/json" id="spec-{ident}">{spec_json}</script>\n```\n'
     )

@@ -302,7 +302,10 @@ def _pages(
 
 def _in_language(specs: dict[str, dict], lang: str) -> dict[str, dict]:
     """The view's figures (drawn in Romanian) with every word in the page's language."""
-    return {name: chart_words.translate(spec, lang) for name, spec in specs.items()}
+    return {
+        name: chart_words.without_aria(chart_words.translate(spec, lang))
+        for name, spec in specs.items()
+    }
 
 
 def _headline_value(key: str, value, lang: str) -> str:

@@ -59,7 +59,7 @@ def assets_url(page: str, name: str) -> str:
 
 def theme(lang: str) -> dict:
     """The project's chart style, with the page's language's way of writing numbers."""
-    config = nocta_theme()["config"]
+    config = nocta_theme()["config"] | {"aria": False}  # the figure's own label says it
     if lang == "en":
         config = config | {"locale": {"number": EN_NUMBERS}}  # and d3's English months
     return config
