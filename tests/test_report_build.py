@@ -288,3 +288,12 @@ def test_english_documents_are_english(built):
         document, _, lang = folder.parts[-3:]
         found = foreign((folder / f"{document}.html").read_text(encoding="utf-8"), lang)
         assert not found, (folder.parts[-3:], found[:10])
+
+
+def test_documents_read_inside_one_main_landmark(built):
+    _, _, folders = built
+    for folder in folders:
+        html = (folder / f"{folder.parts[-3]}.html").read_text(encoding="utf-8")
+        body = html.split("<body", 1)[1]
+        assert html.count("<main") == 1 and body.split(">", 1)[1].lstrip().startswith("<main")
+        assert body.rstrip().endswith("</html>") and "</main>" in body.split("<script")[0]

@@ -83,8 +83,8 @@ def make_run(home: Path, run_id: str = RUN_ID, bump: int = 0) -> Path:
             folder.mkdir(parents=True)
             mark = RESTRICTED_MARK if edition == "restricted" else "assessment text"
             (folder / "nocta.html").write_text(
-                f'<!doctype html><html lang="{lang}"><body><h1>NOCTA {edition}</h1>'
-                f"<p>{mark}</p></body></html>"
+                f'<!doctype html><html lang="{lang}"><head><title>NOCTA</title></head><body>'
+                f"<main><h1>NOCTA {edition}</h1><p>{mark}</p></main></body></html>"
             )
             (folder / "nocta.pdf").write_bytes(blank_pdf())
             (folder / "manifest.json").write_text("{}")

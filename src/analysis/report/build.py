@@ -349,7 +349,8 @@ def _html_frame(run: dict, spec: BuildSpec, front: dict, marking: str) -> tuple[
         f"<tr><td>{escape(s['source'])}</td><td><code>{escape(s['id'])}</code></td></tr>"
         for s in _snapshots(run)
     )
-    before = (
+    before = (  # one `main` landmark around everything a reader reads (title, contents too)
+        '<main id="main">\n'
         f'<div class="marking top" role="note">{escape(marking)}</div>\n'
         f'<div class="cover"><p>{escape(str(front.get("organisation", "")))} · '
         f"{escape(words[spec.edition])} · {escape(str(front.get('version', '')))} · "
@@ -361,6 +362,7 @@ def _html_frame(run: dict, spec: BuildSpec, front: dict, marking: str) -> tuple[
         f"<table>{rows}</table><p>{escape(words['snapshots'])}</p><table>{snaps}</table>"
         f"</section>\n"
         f'<div class="marking bottom" role="note">{escape(marking)}</div>\n'
+        "</main>\n"
         f'<script src="{BUNDLE}"></script>\n'
         "<script>\n"
         "document.querySelectorAll('div.vega').forEach(function (el) {\n"
