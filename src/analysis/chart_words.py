@@ -54,6 +54,11 @@ EXACT = {
     "Cazuri la 100.000 de locuitori": "Cases per 100,000 inhabitants",
     "Infracțiuni la 100.000 de locuitori": "Offences per 100,000 inhabitants",
     "Fără date publicate": "No published data",
+    "înainte de 2014": "before 2014",
+    "din 2014 (noul Cod penal)": "from 2014 (the new Criminal Code)",
+    "Cazuri înregistrate la 100.000 de locuitori, pe județe": (
+        "Registered cases per 100,000 inhabitants by county"
+    ),
     "Gri: nepublicat sau fără date": "Grey: withheld or no data",
     "România: evoluția ratei cazurilor înregistrate": "Romania: registered case rate over time",
     "Linie: rata națională anuală la 100 000 de locuitori.": (
@@ -95,6 +100,7 @@ PATTERNS = [
      r"Registered cases per 100,000 inhabitants by county, \1"),
     (r"(.+): rata națională pe ani", r"\1: national rate by year"),
     (r"(.+): cazuri la 100\.000 de locuitori, (\d{4})", r"\1: cases per 100,000 inhabitants, \2"),
+    (r"(.+): cazuri la 100\.000 de locuitori", r"\1: cases per 100,000 inhabitants"),
     (r"(.+): prognoza pe 24 de luni", r"\1: the 24-month forecast"),
     (r"(.+), (\d{4}): harta celor 42 de județe; gri: nepublicat sau fără date",
      r"\1, \2: map of the 42 counties; grey: withheld or no data"),
@@ -114,8 +120,10 @@ def english(text: str) -> str:
         return MARKET_NAMES[text]
     for pattern, replacement in COMPILED:
         match = pattern.match(text)
-        if match:
-            return english_names(match.expand(replacement))
+        if match:  # the words a pattern captures (a title inside a sentence) translated too
+            groups = [english(g) if g and not g.isdigit() else g for g in match.groups()]
+            filled = re.sub(r"\\(\d)", lambda m, g=groups: g[int(m[1]) - 1], replacement)
+            return english_names(filled)
     return text
 
 
