@@ -139,6 +139,7 @@ def _front_matter(markdown: str) -> dict:
 
 
 INPUTS_STAMP = "inputs.sha256"
+PRESENTATION = (Path(__file__).parents[1] / "chart_words.py",)
 
 
 def _inputs_digest(catalog: Catalog, run_folder: Path, spec: BuildSpec, threshold: int) -> str:
@@ -149,6 +150,8 @@ def _inputs_digest(catalog: Catalog, run_folder: Path, spec: BuildSpec, threshol
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
             h.update(path.as_posix().encode() + sha256_file(path).encode())
+    for path in PRESENTATION:  # the words of the figures, outside report/
+        h.update(path.as_posix().encode() + sha256_file(path).encode())
     return h.hexdigest()
 
 
