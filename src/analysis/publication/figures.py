@@ -114,6 +114,7 @@ def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
 def _market(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     code = r.folder.name
     name = MARKETS[code].name_ro if code in MARKETS else code
+    name = name[:1].upper() + name[1:]  # it begins the figure's title
     found: dict[str, alt.TopLevelMixin | dict] = {
         "market_trend": charts.national_trend(r.table("market_rates")).properties(
             title=f"{name}: rata națională pe ani"
