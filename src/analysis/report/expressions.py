@@ -11,6 +11,7 @@ headline name, the rest is the pipeline step folder.
 
 import html as html_lib
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -42,12 +43,16 @@ WORDS = {
         "lt": "fewer than",
     },
 }
+ARIA = re.compile(r'\s(?:role|aria-roledescription|aria-label)="[^"]*"')
 INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "priority"}
 
 
 @cache
 def _svg(path: str, mtime: float, lang: str = "ro") -> str:
-    return vlc.vegalite_to_svg(_spec(path, lang))
+    """The figure drawn for print and for readers without JavaScript; its parts carry no ARIA
+    of their own (Vega writes those in English): the figure has one text alternative."""
+    svg = ARIA.sub("", vlc.vegalite_to_svg(_spec(path, lang)))
+    return svg.replace("<svg ", '<svg aria-hidden="true" ', 1)
 
 
 def _spec(path: str, lang: str) -> dict:
