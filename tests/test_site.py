@@ -244,6 +244,8 @@ def test_search_index_covers_public_pages_only(published):
     assert (root / "pagefind-ui.js").is_file()
     text = b"".join(gzip.decompress(p.read_bytes()) for p in (root / "fragment").glob("*"))
     assert b"Cluj" in text and b"assessment text" in text
+    # words stay apart in the excerpts: a card's label and its value, a table's cells
+    assert not re.search(rb"acestuia\d|Cazuri\d|Anul\d", text), "glued words in the index"
     assert RESTRICTED_MARK.encode() not in text
 
 
