@@ -5,7 +5,8 @@ bash (errexit) in a working folder, against a data root made by `nocta demo` (th
 helper, on the small pipeline); then the outcome the guide promises is checked: a partner's
 key registered and revoked (its package refused, exit 4, into inbox/rejected/), platform keys
 rotated (a package sealed with the previous platform.pub opens, one two rotations old does
-not), a failed night run that leaves results/current and a rerun that fixes it, a release
+not), the partner's feedback listed and opened by the steward (the very rows `nocta check`
+showed them), a failed night run that leaves results/current and a rerun that fixes it, a release
 published and rolled back byte for byte, the audit log verified and an edit caught at its
 line; with a real hub (as root), group membership and clearance as the portal sees them.
 
@@ -15,6 +16,7 @@ rerun takes seconds. The tests run in file order on one data root, each on what 
 left, as an administrator's week would (the release published is the rerun's).
 """
 
+import csv
 import os
 import re
 import shutil
@@ -34,9 +36,9 @@ STEP = re.compile(r"<!-- step: ([a-z-]+) -->\s*```bash\n(.*?)```", re.S)
 ADMIN_STEPS = {
     "add-to-group", "clear-reader", "withdraw-clearance", "publish", "rollback",
     "platform-keys", "rotate-keys", "register-partner", "revoke-partner", "audit-verify",
-    "night-run-status", "night-run-fix", "night-run-rerun",
+    "night-run-status", "night-run-fix", "night-run-rerun", "partner-feedback",
 }  # fmt: skip
-STEWARD_STEPS = {"steward-keys", "check", "seal", "verify-receipt"}
+STEWARD_STEPS = {"steward-keys", "check", "seal", "verify-receipt", "feedback-open"}
 
 
 def steps(path: Path) -> dict[str, str]:
@@ -171,6 +173,37 @@ def test_partner_keys_register_rotate_and_revoke(demo):
     assert "was revoked" in reason.read_text(encoding="utf-8")
 
 
+def test_the_steward_opens_the_feedback_the_administrator_sends(demo):
+    listed = demo.run("partner-feedback")
+    assert listed.returncode == 0, listed.stderr
+    sent = [Path(line) for line in listed.stdout.splitlines() if line.endswith(".feedback")]
+    # opened before the rotation: answered; sealed to a retired key: refused, answered; signed
+    # with a revoked key: not authenticated, no answer
+    assert sorted(p.name.split(".")[1] for p in sent) == ["accepted", "refused"]
+    assert re.search(
+        r"(?m)^igpr\s+police_cases\s+\d{4}-\d{2}\s+packages 2\s+refused 1", listed.stdout
+    )
+
+    accepted = next(p for p in sent if ".accepted." in p.name)
+    shutil.copy(accepted, demo.work / "police_2025-11.feedback")
+    opened = demo.run("feedback-open")
+    assert opened.returncode == 0, opened.stderr
+    assert "a fost primit" in opened.stdout and "regula " in opened.stdout
+    [reasons] = demo.work.glob("*.police_cases.csv.reasons.csv")
+
+    def pairs(path: Path) -> set[tuple[str, str]]:
+        with path.open(encoding="utf-8") as f:
+            return {(r["row"], r["rule"]) for r in csv.DictReader(f)}
+
+    assert pairs(reasons) == pairs(demo.work / "reasons.csv")  # what `nocta check` showed
+
+    refused = next(p for p in sent if ".refused." in p.name)
+    shutil.copy(refused, demo.work / "police_2025-11.feedback")
+    opened = demo.run("feedback-open")
+    assert opened.returncode == 0 and "a fost refuzat" in opened.stdout, opened.stderr
+    assert "retired key" in opened.stdout
+
+
 def test_a_failed_night_run_keeps_current_and_a_rerun_fixes_it(demo):
     current = demo.home / "results" / "current"
     before = os.readlink(current)
@@ -201,6 +234,9 @@ def test_a_failed_night_run_keeps_current_and_a_rerun_fixes_it(demo):
     assert os.readlink(current) == run_id != before
     assert "FAILED" not in rerun.stdout
     assert re.search(rf"(?m)^{run_id} .* current$", rerun.stdout)
+    # the run carries the intake's quality record (the packages of the first test)
+    quality = demo.home / "results" / run_id / "data_quality" / "quality_by_source.parquet"
+    assert quality.is_file()
 
 
 def site_files(folder: Path) -> dict[str, bytes]:
@@ -217,6 +253,8 @@ def test_publish_then_roll_back_byte_for_byte(demo):
     new = published.stdout.splitlines()[0]
     assert f"releases/{new}" == os.readlink(site) != old  # the rerun's results, released
     assert re.search(rf"(?m)^{new} .*current$", published.stdout)
+    page = (site.resolve() / "restricted" / "ro" / "data-quality.html").read_text("utf-8")
+    assert 'id="partner-igpr"' in page and "police_cases" in page  # the administrators' page
 
     back = demo.run("rollback")
     assert back.returncode == 0, back.stderr

@@ -83,7 +83,7 @@ def test_forecast_and_matrix_charts_render():
          "group_level": [3, 1], "harm_level": [3, 3]}
     )  # fmt: skip
     texts = _texts(vlc.vegalite_to_svg(charts.to_spec(charts.threat_matrix_chart(matrix))))
-    assert "90,0" in texts and "Prevalență" in texts
+    assert "90,0" in texts and "Dosare înregistrate" in texts
 
 
 def _drawn(svg: str) -> tuple[int, list[str]]:

@@ -61,6 +61,23 @@ def test_betweenness_and_brokers_worked_by_hand():
     assert top["role"] == "legătură între grupuri" and top["n_groups"] == 2
     # a is central too, but within one group and one market: not a broker
     assert not players.filter(pl.col("person") == A)["broker"].item()
+    # the threshold: 95th percentile of 0, 0, 3, 3, 4 = 3 + 0.8 x (4 - 3) = 3.8; only x passes
+    assert players["broker_threshold"].unique().to_list() == [pytest.approx(3.8)]
+    assert players.filter("broker")["person"].to_list() == [X]
+
+
+def test_spanning_two_groups_without_a_high_betweenness_is_not_brokering():
+    # b - a - x - c - d as before, and y named with x in a third group's case: y spans
+    # two groups (its own case is in both) but no path runs through it
+    y = p("y")
+    more = _participants(
+        [("C5", [X, y], "firearms", "GR-000003"), ("C6", [y], "drugs_cocaine", "GR-000001")]
+    )
+    parts = pl.concat([CHAIN, more])
+    players = key_players(co_offending_graph(parts), parts)
+    row = players.filter(pl.col("person") == y).row(0, named=True)
+    assert row["n_groups"] == 2 and row["betweenness"] == 0.0 and not row["broker"]
+    assert players.filter("broker")["person"].to_list() == [X]
 
 
 def test_networks_and_linked_groups_by_hand():
@@ -145,3 +162,5 @@ def test_planted_brokers_are_among_the_most_central_people(synthetic_people):
         row = players.filter(pl.col("person") == common.pop()).row(0, named=True)
         assert row["rank"] <= 10, row
         assert row["role"] == "legătură între grupuri"
+    # the label picks out a few people: at most the top 5 % by betweenness
+    assert 0 < players["broker"].sum() <= 0.05 * players.height + 1

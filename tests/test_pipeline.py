@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import polars as pl
 import pytest
 import yaml
 
@@ -69,6 +70,13 @@ def test_a_refresh_makes_a_run_and_a_second_one_does_nothing(data_root, config):
         assert len(record["snapshots"][source]["sha256"]) == 64
     assert (data_root.current_results / "case_rates" / "case_rates.parquet").is_file()
     assert (data_root.run_dir(first.run_id) / "case_rates" / "executed.ipynb").is_file()
+    # the refresh records the strategy's indicators: the national one from case_rates
+    monitoring = pl.read_parquet(data_root.current_results / "strategy" / "monitoring.parquet")
+    national = monitoring.filter(pl.col("indicator") == "national_cases").row(0, named=True)
+    rates = pl.read_parquet(
+        data_root.current_results / "case_rates" / "case_rates_national.parquet"
+    )
+    assert national["latest"] == rates.sort("year")["cases"][-1]
 
     second = refresh(data_root, config, cores=1)
     assert second.skipped and second.planned == [] and second.run_id == first.run_id

@@ -13,6 +13,7 @@ from analysis.ingest.run import ingest_file
 from analysis.reference.markets import MARKETS
 from analysis.synth import generate
 from analysis.threat import market_threat_matrix, ocg_threat, priorities, threat_method
+from analysis.threat_sensitivity import rank_stability
 
 HARM = {m.code: {"level": 1, "reason": "r"} for m in MARKETS} | {
     "drugs_cocaine": {"level": 3, "reason": "violență"},
@@ -55,10 +56,17 @@ def test_scores_and_tiers_worked_by_hand():
     # max points = 3 x (1 + 2 + 1) = 12
     # GR-1: size 20 reaches 5 and 15 -> 2; ierarhica -> 3 (x2 = 6); violence 1 -> 9 / 12 = 75.0
     # GR-2: size 3 -> 0; celula -> 1 (x2 = 2); violence 0 -> 2 / 12 = 16.7
-    # GR-3: size 60 -> 3; clan -> 2 (x2 = 4); violence unknown counts 0 -> 7 / 12 = 58.3
-    assert got == {"GR-000001": 75.0, "GR-000002": 16.7, "GR-000003": 58.3}
+    # GR-3: size 60 -> 3; clan -> 2 (x2 = 4); violence unknown: left out, so 7 of the 3 x (1 + 2)
+    # = 9 points possible on what is known -> 77.8; between 7 / 12 = 58.3 (violence 0) and
+    # (7 + 3) / 12 = 83.3 (violence 3)
+    assert got == {"GR-000001": 75.0, "GR-000002": 16.7, "GR-000003": 77.8}
+    gr3 = scores.groups.filter(pl.col("ocg_id") == "GR-000003").row(0, named=True)
+    assert (gr3["score_low"], gr3["score_high"]) == (58.3, 83.3)
+    assert (gr3["unknown"], gr3["unknown_count"]) == ("Violență", 1)
+    full = scores.groups.filter(pl.col("ocg_id") == "GR-000001").row(0, named=True)
+    assert full["score_low"] == full["score"] == full["score_high"] and full["unknown_count"] == 0
     tiers = dict(zip(scores.groups["ocg_id"], scores.groups["tier"], strict=True))
-    assert tiers == {"GR-000001": "high", "GR-000002": "low", "GR-000003": "medium"}
+    assert tiers == {"GR-000001": "high", "GR-000002": "low", "GR-000003": "high"}
     assert scores.groups["method_version"].unique().to_list() == ["test.1"]
 
 
@@ -68,7 +76,8 @@ def test_every_score_is_traceable_to_its_inputs():
     rows = {r["characteristic"]: r for r in parts.iter_rows(named=True)}
     assert (rows["size"]["value"], rows["size"]["level"], rows["size"]["points"]) == ("60", 3, 3)
     assert (rows["structure"]["value"], rows["structure"]["points"]) == ("clan", 4.0)
-    assert rows["violence"]["value"] == "necunoscut" and rows["violence"]["level"] == 0
+    assert rows["violence"]["value"] == "necunoscut" and rows["violence"]["level"] is None
+    assert rows["violence"]["known"] is False and rows["violence"]["max_points"] is None
     total = scores.components.group_by("ocg_id").agg(
         (pl.col("points").sum() / pl.col("max_points").sum() * 100).round(1).alias("score")
     )
@@ -117,6 +126,9 @@ def test_market_matrix_levels_score_and_reasons_by_hand():
     assert "locul 1 din 16" in cocaine["reasons"] and "1 grup activ" in cocaine["reasons"]
     ranked = priorities(matrix)
     assert ranked["priority"].to_list() == list(range(1, 17))
+    # the sensitivity analysis starts from the same order, ties broken the same way
+    stability, _ = rank_stability(matrix, method.matrix_weights, draws=50)
+    assert stability.sort("market")["priority"].equals(matrix.sort("market")["priority"])
     assert ranked["method_version"].unique().to_list() == ["test.1"]
 
 

@@ -80,6 +80,19 @@ class Catalog:
         return self.home / "inbox"
 
     @property
+    def outbox(self) -> Path:
+        """Feedback packages for the partners, one folder each (`outbox/<partner>/`)."""
+        return self.home / "outbox"
+
+    def partner_outbox(self, partner: str) -> Path:
+        return self.outbox / partner
+
+    @property
+    def quality_record(self) -> Path:
+        """The data-quality record: one line per package opened or refused (restricted)."""
+        return self.home / "quality" / "record.jsonl"
+
+    @property
     def audit_log(self) -> Path:
         return self.home / "audit" / "audit.jsonl"
 

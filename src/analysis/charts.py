@@ -267,7 +267,7 @@ def threat_matrix_chart(matrix: pl.DataFrame) -> alt.LayerChart:
     """Markets in priority order against the four dimensions, darker = higher level, and the
     score in the last column."""
     dims = {
-        "prevalence_level": "Prevalență",
+        "prevalence_level": "Dosare înregistrate",
         "trend_level": "Tendință",
         "group_level": "Grupuri",
         "harm_level": "Prejudiciu",
@@ -426,9 +426,10 @@ def justice_funnel_chart(funnel: pl.DataFrame) -> alt.Chart:
 
 
 def eu_comparison_chart(eu: pl.DataFrame, label: str) -> alt.LayerChart:
-    """Romania's rate against the EU-27 median and middle half (quartiles) for one ICCS
-    offence; the 2014 Criminal Code break marked. (The full range would be dominated by the
-    one or two countries that record far more.)"""
+    """Romania's rate against the median and middle half (quartiles) of the member states that
+    report the offence (often 20 or 21 of the 27, so never called the EU-27 median); the 2014
+    Criminal Code break marked. (The full range would be dominated by the one or two countries
+    that record far more.)"""
     base = alt.Chart(eu).encode(x=alt.X("year:O", title="Anul"))
     band = base.mark_area(color=MUTED, opacity=0.2).encode(
         y=alt.Y("eu_q1_rate:Q", title="Infracțiuni la 100.000 de locuitori"), y2="eu_q3_rate:Q"
@@ -439,7 +440,7 @@ def eu_comparison_chart(eu: pl.DataFrame, label: str) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("year:O", title="Anul"),
             alt.Tooltip("romania_rate:Q", title="România", format=",.2f"),
-            alt.Tooltip("eu_median_rate:Q", title="Mediana UE-27", format=",.2f"),
+            alt.Tooltip("eu_median_rate:Q", title="Mediana statelor UE raportoare", format=",.2f"),
             alt.Tooltip("romania_rank:Q", title="Locul României (1 = cea mai mare rată)"),
         ],
     )
@@ -449,8 +450,8 @@ def eu_comparison_chart(eu: pl.DataFrame, label: str) -> alt.LayerChart:
         height=220,
         title=alt.Title(
             label,
-            subtitle="România (albastru), mediana UE-27 (linie gri) și jumătatea din mijloc a "
-            "statelor membre (zona gri); linia roșie: 2014, noul Cod penal",
+            subtitle="România (albastru), mediana statelor membre care raportează (linie gri) și "
+            "jumătatea lor din mijloc (zona gri); linia roșie: 2014, noul Cod penal",
         ),
     )
 

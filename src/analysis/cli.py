@@ -260,7 +260,9 @@ def receive(inbox: Path | None) -> None:
             outcomes = open_waiting(catalog, inbox) if inbox.is_dir() else []
             for outcome in outcomes:
                 _report_opened(outcome, tally)
-            finished = _ingest_landed(catalog, tally)
+            results: dict = {}
+            finished = _ingest_landed(catalog, tally, results)
+            _send_feedback(catalog, outcomes, results)
     except TransferError as exc:
         raise ExitCode(str(exc), 1) from None
     if not outcomes and not finished:
@@ -294,9 +296,10 @@ def _report_opened(outcome, tally: dict[str, int]) -> None:
         tally["package(s) refused"] = tally.get("package(s) refused", 0) + 1
 
 
-def _ingest_landed(catalog: Catalog, tally: dict[str, int]) -> int:
+def _ingest_landed(catalog: Catalog, tally: dict[str, int], results: dict | None = None) -> int:
     """Ingest every landed file whose outcome the ledger does not hold yet (this run's and
-    any an earlier run left), each on its own; how many files were handled."""
+    any an earlier run left), each on its own; how many files were handled. `results` learns,
+    per transfer, its manifest and each file's outcome (feedback.FileResult, None: retried)."""
     from analysis.transfer import state
     from analysis.transfer.encoding import format_time, utc_now
     from analysis.transfer.ledger import Ledger
@@ -307,44 +310,62 @@ def _ingest_landed(catalog: Catalog, tally: dict[str, int]) -> int:
         for entry in manifest.files:
             if ledger.is_finished(manifest.transfer_id, entry.name):
                 continue
-            outcome = _ingest_one(catalog, manifest, catalog.home / landing / entry.name, tally)
+            found: list = []
+            outcome = _ingest_one(
+                catalog, manifest, catalog.home / landing / entry.name, tally, found
+            )
+            if results is not None:
+                results.setdefault(manifest.transfer_id, (manifest, []))[1].extend(found or [None])
             handled += 1
             if outcome is not None:
                 ledger.finish(manifest.transfer_id, entry.name, outcome, format_time(utc_now()))
     return handled
 
 
-def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -> str | None:
+def _ingest_one(
+    catalog: Catalog, manifest, path: Path, tally: dict[str, int], found: list | None = None
+) -> str | None:
     """Ingest one landed file; its outcome for the ledger, or None to retry on the next run
     (a problem on the platform's side: a missing key, a full disk). Errors are printed and
-    audited by kind, never with a value from the file."""
+    audited by kind, never with a value from the file. `found` learns the file's result for
+    the partner's feedback (counts, the masked reasons.csv, a masked one-line note)."""
     from analysis.audit import AuditLog
     from analysis.contracts.model import ContractError
     from analysis.fsutil import OutsideRoot
     from analysis.ingest.decode import Unreadable
+    from analysis.ingest.freetext import scrub
     from analysis.ingest.pseudonymise import MissingKey
     from analysis.ingest.run import PURPOSE, TooManyRejected, ingest_file
     from analysis.ingest.snapshot import ingested_before
+    from analysis.transfer.feedback import FileResult
 
+    found = [] if found is None else found
     label = f"{escape(manifest.source)} {escape(path.name)} (transfer {manifest.transfer_id})"
     kind = None
     try:
         if not path.is_file():
             console.print(f"[red]missing[/red] {label}: the landed file is gone")
             kind, outcome = "failure(s) on this side", "missing"
+            found.append(FileResult(path.name, outcome))
         elif ingested_before(catalog, manifest.source, sha256_file(path)):
             console.print(f"{label}: already ingested before; nothing to do")
+            found.append(_earlier_result(catalog, manifest.source, path))
             return "reused"
         else:
-            _print_ingest(ingest_file(catalog, manifest.source, path))
+            result = ingest_file(catalog, manifest.source, path)
+            _print_ingest(result)
+            found.append(_file_result(catalog, path.name, "published", result))
             return "published"
     except TooManyRejected as exc:
         console.print(f"[red]rejected[/red] {escape(str(exc))}")
         tally["extract(s) rejected"] = tally.get("extract(s) rejected", 0) + 1
+        found.append(_file_result(catalog, path.name, "rejected", exc.result))
         return "rejected"  # audited by ingest
     except (Unreadable, ContractError) as exc:
-        console.print(f"[red]unreadable[/red] {label}: {escape(str(exc).splitlines()[0])}")
+        first = str(exc).splitlines()[0]
+        console.print(f"[red]unreadable[/red] {label}: {escape(first)}")
         kind, outcome = "extract(s) rejected", "unreadable"
+        found.append(FileResult(path.name, outcome, note=scrub(first)))
     except (MissingKey, OutsideRoot) as exc:
         console.print(f"[red]not ingested[/red] {label}: {escape(str(exc))}")
         tally["failure(s) on this side"] = tally.get("failure(s) on this side", 0) + 1
@@ -366,6 +387,92 @@ def _ingest_one(catalog: Catalog, manifest, path: Path, tally: dict[str, int]) -
         partner=manifest.partner,
     )
     return outcome
+
+
+def _file_result(catalog: Catalog, name: str, outcome: str, result):
+    """A file's ingest result as its partner may see it: counts, and the quarantine's masked
+    reasons.csv (the partner's own rows; identifiers masked, never pseudonymised)."""
+    from analysis.transfer.feedback import FileResult
+
+    reasons = catalog.quarantine / result.source / result.snapshot_id / "reasons.csv"
+    return FileResult(
+        name,
+        outcome,
+        rows_read=result.rows_read,
+        rows_accepted=result.rows_accepted,
+        rows_quarantined=result.rows_quarantined,
+        reasons=dict(result.reasons),
+        reasons_csv=reasons if result.rows_quarantined else None,
+    )
+
+
+def _earlier_result(catalog: Catalog, source: str, path: Path):
+    """The result of the earlier ingest of exactly this file (same sha256: the same rows the
+    partner sent), so a resent extract still tells its partner what to fix."""
+    from types import SimpleNamespace
+
+    from analysis.catalog import MANIFEST
+    from analysis.transfer.feedback import FileResult
+
+    digest = sha256_file(path)
+    for found in sorted((catalog.curated / source).glob(f"*/{MANIFEST}"), reverse=True):
+        earlier = json.loads(found.read_text(encoding="utf-8"))
+        if earlier.get("source_sha256") == digest:
+            fields = ("snapshot_id", "rows_read", "rows_accepted", "rows_quarantined", "reasons")
+            result = SimpleNamespace(source=source, **{k: earlier[k] for k in fields})
+            return _file_result(catalog, path.name, "reused", result)
+    return FileResult(path.name, "reused")
+
+
+def _send_feedback(catalog: Catalog, outcomes: list, results: dict) -> None:
+    """A feedback package to the sending partner for each package refused after its sender
+    was authenticated, and each transfer with files handled in this run (a file retried by
+    the next run, for a problem on the platform's side, gets its own feedback then): each
+    file is reported once. An unauthenticated sender gets none."""
+    from functools import partial
+
+    from analysis.transfer.feedback import answer
+    from analysis.transfer.open import Outcome
+
+    names = {o.transfer_id: o.package.name for o in outcomes if o.accepted}
+    for outcome in outcomes:
+        if outcome.code is not None and outcome.partner is None:
+            console.print(
+                f"no feedback for {escape(outcome.package.name)}: its sender is not "
+                "authenticated (see inbox/rejected/ and the audit log)"
+            )
+        elif outcome.code is not None:
+            _say_feedback(partial(answer, catalog, outcome), outcome.package.name)
+    for manifest, handled in results.values():
+        files = [f for f in handled if f is not None]  # None: retried by the next run
+        if not files:
+            continue
+        done = Outcome(
+            package=Path(f"{manifest.transfer_id}.nocta"),
+            accepted=True,
+            transfer_id=manifest.transfer_id,
+            partner=manifest.partner,
+            sender_key_id=manifest.key_id,
+            sequence=manifest.sequence,
+            source=manifest.source,
+        )
+        if manifest.transfer_id in names:  # the name the partner gave, as it was received
+            done = Outcome(**{**done.__dict__, "package": Path(names[manifest.transfer_id])})
+        _say_feedback(partial(answer, catalog, done, files), done.package.name)
+
+
+def _say_feedback(write, name: str) -> None:
+    """Write one feedback; a failure (a key or the outbox unusable) is said, never stops the
+    others, and leaves the intake's own outcome as it was: the package is still handled."""
+    from analysis.transfer import TransferError
+
+    try:
+        path = write()
+    except (TransferError, OSError) as exc:
+        console.print(f"[red]no feedback written[/red] for {escape(name)}: {escape(str(exc))}")
+        return
+    if path is not None:
+        console.print(f"feedback for the partner: {escape(str(path))}")
 
 
 @main.command("catalog")

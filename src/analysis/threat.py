@@ -6,14 +6,17 @@ every score is a weighted sum of levels 0-3, one per SOCTA characteristic, and t
 Weights, thresholds and harm levels live in threat_weights.yaml (versioned, cited by the report),
 never in this code; every output carries the method's version.
 
-The market matrix combines prevalence (the national rate), trend (the year-on-year test), the
-threat of the active groups working the market and harm (the assessors' judgement in the YAML)
-into one score per market; priorities are the markets in that order, each with its reasons in
-words. Reading the packaged YAML is the one file this module opens (as reference/ does).
+The market matrix combines recorded cases (the national rate of cases the police registered: it
+measures enforcement activity as much as crime, so the report never calls it prevalence alone),
+trend (the year-on-year test), the threat of the active groups working the market and harm (the
+assessors' judgement in the YAML) into one score per market; priorities are the markets in that
+order, each with its reasons in words. Reading the packaged YAML is the one file this module
+opens (as reference/ does).
 """
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from importlib.resources import files
 
 import polars as pl
@@ -79,22 +82,26 @@ def threat_method(text: str | None = None) -> ThreatMethod:
     return ThreatMethod(str(raw["version"]), tuple(chars), high, medium, weights, harm)
 
 
+UNKNOWN = "necunoscut"
+
+
 def _level(c: Characteristic, schema: pl.Schema) -> tuple[pl.Expr, pl.Expr]:
-    """(level 0-3, the register value as text) of one characteristic."""
+    """(level 0-3, the register value as text) of one characteristic; an empty register cell
+    gives a null level (unknown), never 0 (an empty list of countries is a known 0)."""
     col = pl.col(c.column)
     if c.thresholds is not None:
         count = col.list.len() if isinstance(schema[c.column], pl.List) else col
-        count = count.fill_null(0)
         level = pl.sum_horizontal([(count >= t).cast(pl.Int64) for t in c.thresholds])
-        return level, count.cast(pl.String)
+        level = pl.when(count.is_null()).then(None).otherwise(level)
+        return level, count.cast(pl.String).fill_null(UNKNOWN)
     if c.levels is not None:
-        return col.replace_strict(c.levels, return_dtype=pl.Int64), col
-    return col.fill_null(0).clip(0, 3).cast(pl.Int64), col.cast(pl.String).fill_null("necunoscut")
+        return col.replace_strict(c.levels, return_dtype=pl.Int64), col.fill_null(UNKNOWN)
+    return col.clip(0, 3).cast(pl.Int64), col.cast(pl.String).fill_null(UNKNOWN)
 
 
 @dataclass(frozen=True)
 class ThreatScores:
-    groups: pl.DataFrame  # one row per group: score, tier, the characteristics at level 3
+    groups: pl.DataFrame  # one row per group: score (and its range), tier, level-3 and unknown
     components: pl.DataFrame  # one row per group and characteristic: value, level, points
 
 
@@ -102,7 +109,11 @@ def ocg_threat(register: pl.DataFrame, method: ThreatMethod) -> ThreatScores:
     """Score every group of the register (0-100) and put it in a tier.
 
     `register`: the curated ocg_register snapshot. An unknown structure is an error (the
-    method must say how to score it); a missing 0-3 score counts as 0 and shows "necunoscut".
+    method must say how to score it). A characteristic the register leaves empty is unknown,
+    not absent: its level is null and shows "necunoscut", and it is left out of the score,
+    which is the share of the points possible over the known characteristics (counting it as 0
+    would under-rate the groups least documented). `score_low` and `score_high` are the score
+    with every unknown at 0 and at 3; `unknown` names them, `unknown_count` counts them.
     """
     unknown = {
         v
@@ -126,15 +137,25 @@ def ocg_threat(register: pl.DataFrame, method: ThreatMethod) -> ThreatScores:
                 weight=pl.lit(c.weight),
             )
         )
+    known = pl.col("level").is_not_null()
     components = (
         pl.concat(parts)
-        .with_columns(points=pl.col("level") * pl.col("weight"), max_points=3 * pl.col("weight"))
+        .with_columns(
+            known=known,
+            points=pl.col("level") * pl.col("weight"),
+            max_points=pl.when(known).then(3 * pl.col("weight")),
+        )
         .sort("ocg_id", "characteristic")
     )
     total = 3 * sum(c.weight for c in method.characteristics)
+    missing = pl.col("weight").filter(~pl.col("known")).sum()
     scores = components.group_by("ocg_id").agg(
-        score=(pl.col("points").sum() * 100 / total).round(1),
+        score=(pl.col("points").sum() * 100 / pl.col("max_points").sum()).round(1),
+        score_low=(pl.col("points").sum() * 100 / total).round(1),
+        score_high=((pl.col("points").sum() + 3 * missing) * 100 / total).round(1),
         defining=pl.col("label").filter(pl.col("level") == 3).sort().str.join(", "),
+        unknown=pl.col("label").filter(~pl.col("known")).sort().str.join(", "),
+        unknown_count=(~pl.col("known")).sum().cast(pl.Int64),
     )
     tier = (
         pl.when(pl.col("score") >= method.high)
@@ -154,8 +175,10 @@ def ocg_threat(register: pl.DataFrame, method: ThreatMethod) -> ThreatScores:
 
 
 def _ro(x: float, decimals: int = 1, sign: bool = False) -> str:
-    """1234.5 -> "1.234,5", the Romanian way the whole project writes numbers."""
-    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    """1234.5 -> "1.234,5", the Romanian way the whole project writes numbers; rounded half
+    away from zero on the decimal form, as report.formatting rounds (3.05 -> "3,1")."""
+    exact = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact + 0:{'+' if sign else ''},.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
@@ -252,8 +275,8 @@ def _reasons(r: dict, n: int, year: int) -> str:
     """The sentence a prosecutor reads next to a market's rank."""
     words = {3: "ridicată", 2: "medie", 1: "redusă"}
     parts = [
-        f"prevalență {words[r['prevalence_level']]}: {_ro(r['rate'], 2)} cazuri la 100.000 "
-        f"locuitori în {year} (locul {r['prevalence_rank']} din {n})"
+        f"dosare înregistrate, nivel {words[r['prevalence_level']]}: {_ro(r['rate'], 2)} "
+        f"la 100.000 locuitori în {year} (locul {r['prevalence_rank']} din {n})"
     ]
     if r["change_pct"] is None:
         parts.append("tendință: date insuficiente pentru test")

@@ -2,8 +2,10 @@
 
 Snakemake decides what reruns; this module prepares its inputs, shows progress, and when every
 step succeeded copies the steps' results into a new `results/<run_id>/` (hard links: cheap) with
-its run record, then switches `results/current`. When Snakemake had nothing to do, no run is
-made and the current one stays. A failure leaves `results/current` untouched.
+its run record and the strategy's monitoring record (`strategy/`: every indicator against
+its target, carried on from the previous run), then switches `results/current`. When Snakemake
+had nothing to do, no run is made and the current one stays. A failure leaves
+`results/current` untouched.
 """
 
 import datetime as dt
@@ -21,8 +23,10 @@ import yaml
 from analysis.catalog import PROJECT, Catalog
 from analysis.fsutil import atomic_dir, switch_symlink
 from analysis.pipeline.inputs import write_pointers
+from analysis.pipeline.quality import write_quality_results
 from analysis.pipeline.record import run_record
 from analysis.pipeline.step import ERROR_RECORD
+from analysis.strategy.monitoring import record as record_strategy
 
 PROGRESS = re.compile(r"(\d+) of (\d+) steps \((\d+)%\) done")
 
@@ -139,6 +143,14 @@ def refresh(
                 dest = tmp / step["step"] / path.relative_to(source)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.link(path, dest)
+        write_quality_results(catalog, tmp)  # the intake's quality record, as of this run
+        previous = catalog.current_results
+        record_strategy(
+            tmp,
+            catalog.reports / "strategy" / "plan.yaml",
+            previous.resolve() if (previous / "run.json").exists() else None,
+            run_id,
+        )
         (tmp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     _keep_log(catalog, run_id, record)
     switch_symlink(catalog.current_results, run_id)

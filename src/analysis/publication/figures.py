@@ -88,19 +88,23 @@ def _threat(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
 
 def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     total = r.table("forecasts_national").filter(pl.col("market") == "total")
-    selection = r.table("forecast_selection").drop_nulls("mase")
+    near = r.table("forecast_accuracy").filter(
+        (pl.col("band") == "1-12") & pl.col("model").is_in(["selected", "seasonal_naive"])
+    )
+    names = {
+        "selected": "modelul ales la fiecare origine",
+        "seasonal_naive": "prognoza naivă sezonieră",
+    }
     mase = (
-        alt.Chart(
-            selection.unpivot(index="market", on=["mase", "mase_naive"], variable_name="model_type")
-        )
+        alt.Chart(near.with_columns(model_type=pl.col("model").replace(names)))
         .mark_point(filled=True)
         .encode(
-            x=alt.X("value:Q", title="MASE (sub 1: mai bun decât anul trecut, aceeași lună)"),
+            x=alt.X("mase:Q", title="MASE la 1-12 luni, aceleași origini (mai mic = mai bine)"),
             y=alt.Y("market:N", title=None),
-            color=alt.Color("model_type:N", title="Model"),
+            color=alt.Color("model_type:N", title="Prognoza"),
         )
         .properties(
-            width=420, height=alt.Step(16), title="Eroarea prognozelor în testul retrospectiv"
+            width=420, height=alt.Step(16), title="Eroarea prognozelor în afara eșantionului"
         )
     )
     return {

@@ -111,7 +111,19 @@ EU = (
     "eu_min_rate", "eu_max_rate", "countries", "romania_rank", "ratio_to_median",
 )  # fmt: skip
 LEVELS = ("prevalence_level", "trend_level", "group_level", "harm_level")
+STRATEGY_COUNTS = ("baseline", "projection", "proj_lo80", "proj_hi80", "proposed", "target")
 FORECAST = ("market", "month", "forecast", "model", "lo95", "lo80", "hi80", "hi95")
+# model errors and interval coverage, out of sample: no count in them; a skipped series' reason
+# names months and means, never a count of cases
+SELECTION = (
+    "market", "model", "mase", "mase_naive", "beats_naive", "skipped", "origins",
+    "mase_13_24", "mase_naive_13_24", "beats_naive_13_24", "origins_13_24",
+    "coverage80", "coverage95", "coverage80_13_24", "coverage95_13_24",
+)  # fmt: skip
+STABILITY = (
+    "market", "market_name", "score", "priority", "best_rank", "worst_rank", "rank_p05",
+    "rank_p95", "same_rank_share", "top_share", "robust",
+)  # fmt: skip
 
 TABLES: dict[str, dict[str, Policy]] = {
     "case_rates": {
@@ -135,23 +147,48 @@ TABLES: dict[str, dict[str, Policy]] = {
         "priorities": Open(
             ("priority", "market", "market_name", "score", *LEVELS, "method_version")
         ),
+        "priority_stability": Open(STABILITY),  # ranks under other weights
     },
     "networks": {
-        "networks": Counts(("network",), ("persons", "cases"), ("density",)),
+        "networks": Counts(("network",), ("persons", "cases"), (), ("density",)),
     },
     "forecasts": {
         "forecasts_national": Open(FORECAST),
-        "forecast_selection": Open(
-            ("market", "model", "mase", "mase_naive", "beats_naive"), where={"county": None}
+        "forecast_selection": Open(SELECTION, where={"county": None}),
+        "forecast_accuracy": Open(
+            ("market", "band", "model", "origins", "mase", "coverage80", "coverage95"),
+            where={"county": None},
         ),
         "forecast_anomalies": Counts(
             ("market", "month"),
             ("cases",),
-            ("expected", "lo95", "hi95", "direction"),
+            (),
+            ("expected", "lo95", "hi95", "direction"),  # they would bound a withheld count
             where={"county": None},
             margins=False,
             cross=False,
         ),
+    },
+    # the strategy's record (written by the refresh): indicator values are counts of cases,
+    # and so are the baselines, projections and targets beside them: each under the threshold
+    # is hidden on its own (no totals are published)
+    "strategy": {
+        "targets": Counts(
+            ("indicator",),
+            STRATEGY_COUNTS,
+            ("baseline_year", "target_year", "rule_ro", "rule_en", "override_ro", "override_en"),
+            margins=False,
+            cross=False,
+        ),
+        "monitoring": Counts(
+            ("indicator",),
+            ("baseline", "target", "latest", "expected"),
+            ("objective", "baseline_year", "target_year", "latest_year", "status"),
+            margins=False,
+            cross=False,
+        ),
+        "monitoring_series": Counts(("indicator", "year"), ("value",), margins=False, cross=False),
+        "objectives": Open(("objective", "market", "priority", "score", "indicator", "dropped")),
     },
     "market_profile/*": {
         "market_rates": Counts(("year",), ("cases",), ("market", "population"), RATE),
@@ -201,6 +238,8 @@ HEADLINE: dict[str, dict[str, Rule]] = {
         "groups_medium": Total("ocg_threat_scores", "groups", {"tier": "medium"}),
         "groups_low": Total("ocg_threat_scores", "groups", {"tier": "low"}),
         "top_priorities": Text(),
+        "robust_priorities": Text(),
+        "fragile_priorities": Text(),
     },
     "networks": {
         "persons_networked": Total("networks", "persons"),
@@ -210,6 +249,8 @@ HEADLINE: dict[str, dict[str, Rule]] = {
         "brokers_between_groups": Standalone(),
         "brokers_between_markets": Standalone(),
         "linked_group_pairs": Standalone(),
+        "broker_quantile": Text(),
+        "broker_threshold": Text(),  # a betweenness, not a count
     },
     "forecasts": {
         "horizon_months": Text(),
@@ -219,6 +260,23 @@ HEADLINE: dict[str, dict[str, Rule]] = {
         "county_series_forecast": Text(),
         "total_breaks": Text(),
         "anomalies_national": Text(),
+        "national_series_beating_naive": Text(),  # counts of series, not of cases
+        "national_series_beating_naive_13_24": Text(),
+        "national_share_beating_naive_13_24": Text(),
+        "national_series_skipped": Text(),
+        "total_model": Text(),
+        "total_beats_naive": Text(),
+        "total_coverage80": Text(),
+        "total_coverage95": Text(),
+    },
+    "strategy": {
+        "plan_version": Text(),
+        "indicators": Text(),  # how many indicators the strategy follows, not people
+        "indicators_on_track": Text(),
+        "indicators_at_risk": Text(),
+        "indicators_off_track": Text(),
+        "indicators_no_data": Text(),
+        "at_risk_margin_pct": Text(),
     },
     "market_profile/*": {
         "market": Text(),

@@ -83,7 +83,8 @@ def _one_way(frame: pl.DataFrame, policy: Counts, threshold: int) -> PublicTable
     values = values.reshape(frame.height, len(policy.counts))
     full = with_margins(values, False, policy.margins)
     primary = (full > 0) & (full < threshold)
-    mask = secondary_suppression(full, primary, False, policy.margins)
+    # a zero is never a complement: beside a published total it can only be zero again
+    mask = secondary_suppression(full, primary, False, policy.margins, locked=full == 0)
     count_hidden = {c: mask[: frame.height, j] for j, c in enumerate(policy.counts)}
     table, hidden = _finish(frame, policy, count_hidden)
     totals = None
@@ -113,6 +114,7 @@ def _cross(frame: pl.DataFrame, policy: Counts, threshold: int) -> PublicTable:
     primary = (full > 0) & (full < threshold)
     locked = np.zeros(full.shape, dtype=bool)
     locked[: grid.shape[0], : grid.shape[1]] = ~present  # an absent cell is a known zero
+    locked |= full == 0  # and a zero complement would be worked out as zero from its line
     mask = secondary_suppression(full, primary, margins, margins, locked)
     idx_r = np.array([ri[r] for r in frame[rows].to_list()], dtype=int)
     idx_c = np.array([ci[c] for c in frame[cols].to_list()], dtype=int)

@@ -36,7 +36,7 @@ from analysis.report.expressions import Expressions
 from analysis.report.grammar import with_de
 from analysis.report.render import typeset_pdf
 
-DOCUMENTS = ("nocta", "strategy")
+DOCUMENTS = ("nocta", "strategy", "monitoring")
 EDITIONS = ("public", "restricted")
 LANGS = ("ro", "en")
 ASSETS = Path(__file__).parent / "assets"
@@ -143,10 +143,12 @@ PRESENTATION = (Path(__file__).parents[1] / "chart_words.py",)
 
 
 def _inputs_digest(catalog: Catalog, run_folder: Path, spec: BuildSpec, threshold: int) -> str:
-    """What a build depends on: the run's results, the document's sources, the report code,
-    the disclosure threshold."""
+    """What a build depends on: the run's results, the document's sources, the strategy's
+    plan (every document may cite it), the report and strategy code, the threshold."""
     h = hashlib.sha256(f"{spec}|{threshold}|{__version__}".encode())
-    roots = [run_folder, catalog.reports / spec.document, Path(__file__).parent]
+    sources = dict.fromkeys([catalog.reports / spec.document, catalog.reports / "strategy"])
+    code = [Path(__file__).parent, Path(__file__).parent.parent / "strategy"]
+    roots = [run_folder, *sources, *code]
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
             h.update(path.as_posix().encode() + sha256_file(path).encode())

@@ -11,7 +11,6 @@ headline name, the rest is the pipeline step folder.
 
 import html as html_lib
 import json
-import re
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, prote
 from analysis.reference import COUNTIES, MARKETS
 from analysis.report import public_tables, reasons, tables
 from analysis.report.formatting import num
+from analysis.report.strategy import StrategyExpressions
 from analysis.results import Results
 
 WORDS = {
@@ -43,7 +43,6 @@ WORDS = {
         "lt": "fewer than",
     },
 }
-ARIA = re.compile(r'\s(?:role|aria-roledescription|aria-label)="[^"]*"')
 INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "priority"}
 
 
@@ -51,8 +50,7 @@ INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "pri
 def _svg(path: str, mtime: float, lang: str = "ro") -> str:
     """The figure drawn for print and for readers without JavaScript; its parts carry no ARIA
     of their own (Vega writes those in English): the figure has one text alternative."""
-    svg = ARIA.sub("", vlc.vegalite_to_svg(_spec(path, lang)))
-    return svg.replace("<svg ", '<svg aria-hidden="true" ', 1)
+    return tables.quiet_svg(vlc.vegalite_to_svg(_spec(path, lang)))
 
 
 def _spec(path: str, lang: str) -> dict:
@@ -583,6 +581,7 @@ class Expressions:
             "reason": lambda text: reasons.reason(str(text), self.lang),
             "counties": self.counties(),
             "missing": self._block_note,
+            "strategy": StrategyExpressions(self),
         }
 
 

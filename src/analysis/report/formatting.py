@@ -1,16 +1,37 @@
 """Numbers and tables the Romanian way: 12 345,6 (space for thousands, comma for decimals).
 
 Report authors call these from templates, so a number is cited the same way everywhere.
+Numbers are rounded here, once, at presentation: results keep full precision, since rounding
+a rounded value can move it (3.054 kept as 3.05, then shown with one decimal, gave "3,0").
+Rounding is half away from zero on the number as written in decimal (2.675 -> 2.68), as a
+reader checks it by hand, not on its binary approximation (Python's format gives 2.67).
 """
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
 THIN_NBSP = "\u202f"  # narrow no-break space: thousands never split across lines
 
 
+def rounded(value: float | int, decimals: int = 0) -> Decimal:
+    """`value` rounded half away from zero to `decimals`, from its shortest decimal form."""
+    if isinstance(value, float):
+        exact = Decimal(repr(float(value)))  # numpy floats write their type in repr
+    elif isinstance(value, int):
+        exact = Decimal(int(value))
+    else:  # numpy integers, Decimal
+        exact = Decimal(str(value))
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def num(value: float | int, decimals: int = 0, lang: str = "ro") -> str:
     """`12345.678` -> `12 345,7` in Romanian (narrow no-break spaces), `12,345.7` in English."""
-    text = f"{value:,.{decimals}f}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "–"
+    r = rounded(value, decimals)
+    text = f"{r + 0:,.{decimals}f}"  # + 0: -0.0 after rounding is written 0
     if lang == "en":
         return text
     return text.replace(",", THIN_NBSP).replace(".", ",")

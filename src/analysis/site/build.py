@@ -9,9 +9,10 @@ process (Jinja2 pages from templates/, Pandoc for the page sources in reports/po
     ro/summary.html, ro/summary.pdf   the one-page summary (reports/portal/index.md)
     ro/, en/                          home, assessment, strategy, dashboards, counties/<code>,
                                       markets/<code>, methodology, dictionary, downloads,
-                                      releases, search
+                                      releases, search, strategy-monitoring (site/monitoring.py)
     docs/<document>/<lang>/           public editions of the reports (HTML + PDF)
     restricted/<lang>/, restricted/docs/<document>/<lang>/   the restricted section
+    restricted/<lang>/data-quality.html   the partners' data quality, for administrators
     guides/<lang>/, guides/img/       the guides for staff, administrators and partner data
                                       stewards (docs/guides/ in the repository) and their
                                       screenshots, readable by every portal reader
@@ -47,7 +48,7 @@ from analysis.report.grammar import with_de
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
-from analysis.site import charts, content, words
+from analysis.site import charts, content, monitoring, quality, words
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
@@ -131,6 +132,8 @@ def build_site(
     for lang in content.LANGS:
         _pages(site, catalog, data, lang, files, summary)
         _guides(site, lang)
+        quality.page(site, run_folder, lang)  # restricted: the run itself, not its public view
+        monitoring.pages(site, catalog, run_folder, public, lang)
     _guide_images(out)
     refuse_disclosures(out, threshold, "the portal's open pages", exclude=("restricted",))
     restrict(out / "restricted")
@@ -360,6 +363,7 @@ def _restricted(site: Site, data, lang: str) -> None:
             )
         else:
             items.append(("#", f"{w[key]} — {w['restricted_ed']}", w["missing_doc"]))
+    items.append(quality.link(lang))
     site.page(f"restricted/{lang}/index.html", "listing.html", lang, w["restricted"], "restricted",
               items=items, intro=None, map_spec=None)  # fmt: skip
 

@@ -323,3 +323,89 @@ def transfer_verify_receipt(receipt: Path, platform_pub: Path, package: Path | N
         f"valid receipt: transfer {body['transfer_id']} from {body['partner']} (sequence "
         f"{body['sequence']}), {len(body['files'])} file(s), received {body['received']}"
     )
+
+
+@transfer.group("feedback")
+def transfer_feedback() -> None:
+    """Feedback packages: what the platform made of your packages (for partner stewards)."""
+
+
+@transfer_feedback.command("open")
+@click.argument("package", type=EXISTING_FILE)
+@click.option("--key", "key", required=True, type=EXISTING_FILE, help="Your ID.key.")
+@click.option("--platform", "platform_pub", required=True, type=EXISTING_FILE,
+              help="The platform.pub you seal to.")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the reasons (default: beside PACKAGE).")  # fmt: skip
+@click.option("--lang", type=click.Choice(["ro", "en"]), default="ro", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the verified feedback as JSON.")
+def transfer_feedback_open(
+    package: Path, key: Path, platform_pub: Path, out: Path | None, lang: str, as_json: bool
+) -> None:
+    """Verify and decrypt PACKAGE (exit 4 if it fails), write the reasons, print a summary.
+
+    Each quarantined file's reasons go to <transfer_id>.<file>.reasons.csv (mode 600), the
+    values masked as in the platform's quarantine; the summary is in --lang (ro, en).
+    """
+    from analysis.transfer.feedback import WORDS, open_feedback, save_reasons, summary
+    from analysis.transfer.keys import load_signing_key
+
+    try:
+        body = open_feedback(package, load_signing_key(key), platform_pub)
+        written = save_reasons(body, out or package.parent)
+    except Refused as exc:
+        raise VerificationFailed(exc.reason) from None
+    except TransferError as exc:
+        raise Failed(str(exc)) from None
+    except OSError as exc:
+        raise Failed(f"{exc.filename or package}: {exc.strerror}") from None
+    if as_json:
+        slim = {**body, "files": [{k: v for k, v in f.items() if k != "reasons_csv"}
+                                  for f in body["files"]]}  # fmt: skip
+        click.echo(json.dumps(slim, ensure_ascii=False))
+    else:
+        for line in summary(body, lang):
+            click.echo(line)
+    for path in written:
+        kind = "receipt" if path.name.endswith(".receipt.json") else "saved"
+        _say(WORDS[lang][kind].format(path=path))
+
+
+@transfer_feedback.command("list")
+@click.option("--partner", metavar="ID", help="Only this partner's outbox.")
+def transfer_feedback_list(partner: str | None) -> None:
+    """The feedback packages waiting in the outbox, one path a line, oldest first: send each
+    to its partner's data steward (it is encrypted to their key; any channel will do)."""
+    outbox = Catalog.from_env().outbox
+    folders = [outbox / partner] if partner else sorted(outbox.glob("*"))
+    found = sorted(
+        (p for folder in folders if folder.is_dir() for p in folder.glob("*.feedback")),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    if not found:
+        _say(f"No feedback waiting in {outbox}.")
+    for path in found:
+        click.echo(path)
+
+
+@transfer.command("quality")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per partner, source, month.")
+def transfer_quality(as_json: bool) -> None:
+    """The data-quality record by partner, source and month: packages, refused, files
+    rejected, rows read, share quarantined, worst lateness (days) against the agreed cadence."""
+    from analysis.transfer.quality import monthly, read_record
+
+    months = monthly(read_record(Catalog.from_env()))
+    if not months:
+        _say("No quality record yet: it grows with every package `nocta transfer receive` answers.")
+    for m in months:
+        if as_json:
+            click.echo(json.dumps(m, ensure_ascii=False, sort_keys=True))
+            continue
+        share = "-" if m["quarantine_rate"] is None else f"{100 * m['quarantine_rate']:.2f}%"
+        late = "-" if m["days_late"] is None else str(m["days_late"])
+        click.echo(
+            f"{m['partner']:<8} {m['source']:<18} {m['month']}  packages {m['packages']}  "
+            f"refused {m['refused']}  files rejected {m['files_rejected']}  "
+            f"rows {m['rows_read']}  quarantined {share}  days late {late}"
+        )

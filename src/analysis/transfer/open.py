@@ -46,6 +46,7 @@ class Outcome:
     code: str | None = None  # the kind of refusal (errors.CODES), for monitoring
     transfer_id: str | None = None
     partner: str | None = None
+    sender_key_id: str | None = None  # the partner key that signed it: feedback is sealed to it
     sequence: int | None = None
     source: str | None = None
     handling: str | None = None
@@ -101,6 +102,7 @@ def open_package(
         accepted=True,
         transfer_id=manifest.transfer_id,
         partner=manifest.partner,
+        sender_key_id=manifest.key_id,
         sequence=manifest.sequence,
         source=manifest.source,
         handling=manifest.handling,
@@ -207,6 +209,7 @@ def _refuse(
         code=refusal.code,
         transfer_id=manifest.transfer_id,
         partner=manifest.partner,
+        sender_key_id=manifest.key_id,
         sequence=manifest.sequence,
         source=manifest.source,
         handling=manifest.handling,

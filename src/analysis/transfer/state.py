@@ -5,6 +5,8 @@ keys/partners.yaml    the partner registry (registry.py)
 transfer/ledger.sqlite   the replay ledger, with every signed manifest (ledger.py)
 transfer/receipts/<partner>/<transfer_id>.receipt.json   signed receipts to send back
 transfer/staging/     private decryption folders, renamed into landing when complete
+outbox/<partner>/     feedback packages for the partners (catalog.outbox; feedback.py)
+quality/record.jsonl  the data-quality record (catalog.quality_record; quality.py)
 """
 
 from pathlib import Path
