@@ -54,6 +54,24 @@ EXACT = {
     "Cazuri la 100.000 de locuitori": "Cases per 100,000 inhabitants",
     "Infracțiuni la 100.000 de locuitori": "Offences per 100,000 inhabitants",
     "Fără date publicate": "No published data",
+    "Dosare înregistrate": "Recorded cases",
+    "Prognoza": "Forecast",
+    "modelul ales la fiecare origine": "the model chosen at each origin",
+    "prognoza naivă sezonieră": "the seasonal naive forecast",
+    "Eroarea prognozelor în afara eșantionului": "Out-of-sample forecast error",
+    "MASE la 1-12 luni, aceleași origini (mai mic = mai bine)": (
+        "MASE at 1-12 months, same origins (lower is better)"
+    ),
+    "Mediana statelor UE raportoare": "Median of the reporting EU states",
+    "România (albastru), mediana statelor membre care raportează (linie gri) și jumătatea lor "
+    "din mijloc (zona gri); linia roșie: 2014, noul Cod penal": (
+        "Romania (blue), the median of the reporting Member States (grey line) and their middle "
+        "half (grey band); red line: 2014, the new Criminal Code"
+    ),
+    "Locul (1 = prima prioritate)": "Rank (1 = first priority)",
+    "Locul fiecărei piețe când ponderile variază cu ±50 %": (
+        "Each market's rank when the weights vary by ±50 %"
+    ),
     "Toate piețele": "All markets",
     "Grupuri active cu amenințare ridicată, după județul de bază": (
         "Active high-threat groups by home county"
