@@ -156,7 +156,7 @@ def english(text: str) -> str:
         return MARKET_NAMES[text]
     from analysis.report.reasons import HARM_REASONS, priority_reasons  # the documents' words
 
-    if text.startswith("prevalență "):  # a market's ranking reasons, in a chart's tooltip
+    if text.startswith(("prevalență ", "dosare înregistrate, nivel ")):  # a ranking's reasons
         return priority_reasons(text, "en")
     if text in HARM_REASONS:
         return HARM_REASONS[text]

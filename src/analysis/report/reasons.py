@@ -43,6 +43,10 @@ def _en_number(text: str) -> str:
 def _priority_part(part: str) -> str:
     """One clause of analysis.threat's reasons for a market's rank, in English."""
     rules = [
+        (rf"dosare înregistrate, nivel (\w+): {NUM} la 100\.000 locuitori în (\d{{4}}) "
+         rf"\(locul (\d+) din (\d+)\)",
+         lambda m: f"recorded cases, {LEVEL.get(m[1], m[1])} level: {_en_number(m[2])} per "
+                   f"100,000 inhabitants in {m[3]} (rank {m[4]} of {m[5]})"),
         (rf"prevalență (\w+): {NUM} cazuri la 100\.000 locuitori în (\d{{4}}) "
          rf"\(locul (\d+) din (\d+)\)",
          lambda m: f"prevalence {LEVEL.get(m[1], m[1])}: {_en_number(m[2])} cases per 100,000 "
@@ -79,6 +83,12 @@ def priority_reasons(text: str, lang: str) -> str:
 
 PATTERNS = {
     "en": [
+        (r"serie prea scurtă \((\d+) luni, minimum (\d+)\)",
+         r"series too short (\1 months, at least \2 needed)"),
+        (r"prea puține dosare \((\d+),(\d+) pe lună, sub minimul de (\d+)\)",
+         r"too few cases (\1.\2 a month, under the minimum of \3)"),
+        (r"serie prea rară \((\d+) % din luni fără niciun dosar, peste (\d+) %\)",
+         r"series too sparse (\1 % of months without a case, over \2 %)"),
         (r"serie prea scurtă \((\d+) luni < (\d+)\)", r"series too short (\1 months < \2)"),
         (r"prea puține cazuri \((\d+),(\d) pe lună, minimum (\d+)\)",
          r"too few cases (\1.\2 a month, at least \3 needed)"),
