@@ -10,7 +10,19 @@ HUB_VENV := $(HUB_DIR)/venv
 HUB_VENV_STAMP := $(HUB_DIR)/.venv-installed
 HUB_SERVER_PYTHON ?= /usr/bin/python3.11
 
+# axe-core (npm, pinned by tests/axe/package-lock.json) for the browser test's accessibility
+# checks, into .hub/axe/ beside the proxy
+AXE_DIR := $(HUB_DIR)/axe
+AXE_STAMP := $(AXE_DIR)/.installed
+
 .PHONY: hub-setup hub hub-clean
+
+$(AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make hub-setup: npm (Node.js 20+) is needed for axe-core" >&2; exit 1; }
+	@mkdir -p $(AXE_DIR) && echo '*' > $(HUB_DIR)/.gitignore
+	cp tests/axe/package.json tests/axe/package-lock.json $(AXE_DIR)/
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(HUB_STAMP): $(HUB_PROXY)/package.json $(HUB_PROXY)/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "make hub-setup: npm (Node.js 20+) is needed for configurable-http-proxy" >&2; exit 1; }
@@ -37,7 +49,7 @@ $(HUB_VENV_STAMP): $(STAMP) requirements.lock pyproject.toml hub_config/lab-over
 	install -D -m 644 hub_config/kernel/ipython_kernel_config.py $(HUB_VENV)/etc/ipython/ipython_kernel_config.py
 	@touch $@
 
-hub-setup: $(HUB_STAMP) $(HUB_VENV_STAMP) ## Install configurable-http-proxy (npm) and the servers' Python env into .hub/
+hub-setup: $(HUB_STAMP) $(HUB_VENV_STAMP) $(AXE_STAMP) ## Install configurable-http-proxy and axe-core (npm) and the servers' Python env into .hub/
 
 hub: setup hub-setup ## Start JupyterHub on 127.0.0.1 with demo accounts (URL and passwords printed)
 	PYTHONPATH=$(CURDIR)/hub_config $(BIN)/python -m nocta_hub demo

@@ -6,7 +6,7 @@ PORTAL_SETTINGS = NOCTA_HUB__PORTAL__ENABLED=true \
 	NOCTA_HUB__PORTAL__URL=http://127.0.0.1:$(PORTAL_PORT) \
 	NOCTA_HUB__PORTAL__COMMAND='["$(CURDIR)/$(BIN)/python", "-m", "analysis.portal", "serve"]'
 
-.PHONY: serve portal-bench
+.PHONY: serve portal-bench screenshots
 
 serve: setup hub-setup ## Start hub, proxy and portal on loopback; print the portal URL and demo accounts
 	@test -e "$(NOCTA_HOME)/site/current" || { echo "make serve: nothing published in $(NOCTA_HOME)/site: run make demo first" >&2; exit 1; }
@@ -20,3 +20,7 @@ bench: portal-bench
 
 portal-bench: setup hub-setup
 	$(BIN)/python -c "import sys; sys.path.insert(0, 'bench'); import portal_bench; portal_bench.main()"
+
+screenshots: setup hub-setup ## Regenerate the guides' pictures from the demo's portal (after make demo)
+	@test -e "$(NOCTA_HOME)/site/current" || { echo "make screenshots: nothing published in $(NOCTA_HOME)/site: run make demo first" >&2; exit 1; }
+	NOCTA_DEMO_HOME=$(NOCTA_HOME) $(BIN)/python -m pytest -q tests/test_portal_browser.py

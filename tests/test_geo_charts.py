@@ -84,3 +84,34 @@ def test_forecast_and_matrix_charts_render():
     )  # fmt: skip
     texts = _texts(vlc.vegalite_to_svg(charts.to_spec(charts.threat_matrix_chart(matrix))))
     assert "90,0" in texts and "Dosare înregistrate" in texts
+
+
+def _drawn(svg: str) -> tuple[int, list[str]]:
+    """(county shapes drawn, the texts a reader sees) in a rendered map."""
+    shapes = len(re.findall(r'aria-roledescription="geoshape"', svg))
+    return shapes, re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_every_map_draws_all_42_counties_with_a_legend_for_missing_data():
+    """Four counties with one group each: the map still shows the whole country, the others
+    grey with their own legend entry, and a legend from 0 that never repeats a number."""
+    from analysis.publication.figures import _map
+
+    high = pl.DataFrame({"county": ["CJ", "B", "IS", "CT"], "groups": [1, 1, 1, 1]})
+    chart = charts.county_choropleth(
+        county_map_data(high, ["groups"]), "groups", "Grupuri", "Grupuri", fmt=",d"
+    )
+    shapes, texts = _drawn(vlc.vegalite_to_svg(charts.to_spec(chart)))
+    assert shapes == 42 + 4 and "Fără date publicate" in texts
+    numbers = [t for t in texts if t.isdigit()]
+    assert numbers == ["0", "1"]  # the scale explained, no "1,0" alone
+    rates = pl.DataFrame(
+        {
+            "county": ["CJ", "B", "IS"],
+            "year": [2025] * 3,
+            "cases": [12, None, 40],
+            "rate": [1.5, None, 2.5],
+        }
+    )
+    shapes, texts = _drawn(vlc.vegalite_to_svg(_map(rates, "Cazuri")))
+    assert shapes == 42 + 2 and "Fără date publicate" in texts and "0,0" in texts

@@ -149,7 +149,20 @@ def test_each_role_sees_what_its_scopes_allow(hub, sessions):
         assert secret.status_code == restricted, name
         if restricted == 403:
             assert "Acces refuzat" in secret.text and "restricted page" not in secret.text
-    assert sessions["radu"].get(portal_url(hub)).text.count("newer home") == 1
+    # the release root opens the reader's home: Romanian first, the browser's English if asked,
+    # then whichever language the reader last read in
+    radu = sessions["radu"]
+    assert radu.get(portal_url(hub)).text.count("newer public page") == 1
+    root = radu.get(portal_url(hub), allow_redirects=False)
+    assert root.status_code == 302 and root.headers["Location"] == f"{PREFIX}ro/"
+    fresh = hub.login("radu")
+    fresh.get(portal_url(hub, "assets/site.css"))  # the OAuth dance, on a page of no language
+    english = {"Accept-Language": "en-GB,en;q=0.9,ro;q=0.5"}
+    first = fresh.get(portal_url(hub), headers=english, allow_redirects=False)
+    assert first.headers["Location"] == f"{PREFIX}en/"
+    fresh.get(portal_url(hub, "ro/index.html"), headers=english)  # reads in Romanian once
+    again = fresh.get(portal_url(hub, "index.html"), headers=english, allow_redirects=False)
+    assert again.headers["Location"] == f"{PREFIX}ro/"
     folder = sessions["radu"].get(portal_url(hub, "ro"), allow_redirects=False)
     assert folder.status_code == 302 and folder.headers["Location"] == f"{PREFIX}ro/"
 

@@ -5,6 +5,7 @@ public edition the counts 3 and 7 must not appear in a count table, in the restr
 they must; every PDF page carries the classification marking and the colophon the run id.
 """
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -25,15 +26,17 @@ RUN_ID = "20990101T000000Z"
 
 
 def bar_chart(values: list[dict], x: str, y: str) -> dict:
+    """A run's chart as a notebook saves it: Romanian axis titles (the documents translate)."""
+    titles = {"cases": "Cazuri", "year": "Anul", "county": "Județ"}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
         "mark": "bar",
         "encoding": {
-            "x": {"field": x, "type": "quantitative"},
-            "y": {"field": y, "type": "nominal"},
+            "x": {"field": x, "type": "quantitative", "title": titles.get(x, x)},
+            "y": {"field": y, "type": "nominal", "title": titles.get(y, y)},
         },
-        "description": "test chart",
+        "description": "Bare",
     }
 
 
@@ -83,7 +86,10 @@ def make_run(home: Path) -> Path:
                     "trend_level": [2, 3],
                     "group_level": [3, 2],
                     "harm_level": [3, 3],
-                    "reasons": ["rute maritime noi prin Constanța", "recrutare online în creștere"],
+                    "reasons": [
+                        "prejudicii severe (alimentează violența celorlalte piețe)",
+                        "grupuri: niciun grup activ în registru",
+                    ],
                 }
             ),
         },
@@ -151,6 +157,19 @@ def test_every_document_edition_and_language_is_built(built):
         for number, text in enumerate(pages, start=1):
             assert MARKING[(edition, lang)] in text, f"{folder} page {number} has no marking"
         assert any(RUN_ID in text and "aaaa1111" in text for text in pages[:3])  # colophon
+        created = PdfReader(folder / f"{document}.pdf").metadata.creation_date
+        assert created.date() >= dt.date.today() - dt.timedelta(days=1)  # built now, not 1970
+
+
+def test_romanian_says_de_after_numbers_from_20():
+    from analysis.report.grammar import with_de
+
+    assert with_de("**876** dosare, 30 grupuri, 19 dosare") == (
+        "**876** de dosare, 30 de grupuri, 19 dosare"
+    )
+    assert with_de("101 dosare, 1.000 cazuri, 1.019 dosare, 2,5 cazuri, în 2025 dosare") == (
+        "101 dosare, 1.000 de cazuri, 1.019 dosare, 2,5 cazuri, în 2025 dosare"
+    )
 
 
 def test_public_edition_hides_small_counts_and_restricted_shows_them(built):
@@ -257,3 +276,26 @@ def test_cli_builds_one_edition(tmp_path, monkeypatch):
     missing = CliRunner().invoke(report, ["build", "--run", "nope"])
     assert missing.exit_code == 1 and "run `nocta refresh` first" in missing.output
     shutil.rmtree(tmp_path / "reports")
+
+
+def test_english_documents_are_english(built):
+    """Figures (titles, axes, legends, the county map's 'no data'), tables and text of the
+    English editions hold no Romanian; the Romanian ones no stock English."""
+    from language import foreign
+
+    _, _, folders = built
+    for folder in folders:
+        document, _, lang = folder.parts[-3:]
+        if document not in ("nocta", "strategy"):  # the monitoring report: its own authors'
+            continue
+        found = foreign((folder / f"{document}.html").read_text(encoding="utf-8"), lang)
+        assert not found, (folder.parts[-3:], found[:10])
+
+
+def test_documents_read_inside_one_main_landmark(built):
+    _, _, folders = built
+    for folder in folders:
+        html = (folder / f"{folder.parts[-3]}.html").read_text(encoding="utf-8")
+        body = html.split("<body", 1)[1]
+        assert html.count("<main") == 1 and body.split(">", 1)[1].lstrip().startswith("<main")
+        assert body.index("</main>") < body.index('<script src="')  # all text inside main

@@ -83,8 +83,8 @@ def make_run(home: Path, run_id: str = RUN_ID, bump: int = 0) -> Path:
             folder.mkdir(parents=True)
             mark = RESTRICTED_MARK if edition == "restricted" else "assessment text"
             (folder / "nocta.html").write_text(
-                f'<!doctype html><html lang="{lang}"><body><h1>NOCTA {edition}</h1>'
-                f"<p>{mark}</p></body></html>"
+                f'<!doctype html><html lang="{lang}"><head><title>NOCTA</title></head><body>'
+                f"<main><h1>NOCTA {edition}</h1><p>{mark}</p></main></body></html>"
             )
             (folder / "nocta.pdf").write_bytes(blank_pdf())
             (folder / "manifest.json").write_text("{}")
@@ -147,7 +147,11 @@ def test_every_page_is_built_in_both_languages(published):
         assert (root / "docs" / "nocta" / lang / "nocta.pdf").is_file()
         assert RESTRICTED_MARK in (root / "restricted/docs/nocta" / lang / "nocta.html").read_text()
     assert not (root / "docs" / "strategy").exists()
-    assert (root / "index.html").is_file() and (root / "index.pdf").is_file()
+    # the root only leads into the portal; the summary is a page of it, with its menu
+    assert 'url=ro/"' in (root / "index.html").read_text() and not (root / "index.pdf").exists()
+    summary = (root / "ro" / "summary.html").read_text()
+    assert "<nav" in summary and "Pe scurt" in summary and (root / "ro/summary.pdf").is_file()
+    assert 'href="summary.html"' in (root / "ro" / "index.html").read_text()
     cluj = (root / "ro" / "counties" / "cj.html").read_text()
     assert "Cluj" in cluj and 'id="map-spec"' in cluj and "counties.geojson" in cluj
     market = (root / "en" / "markets" / "drugs_cocaine.html").read_text()
@@ -223,6 +227,8 @@ def test_colours_meet_wcag_aa_contrast(published):
 def test_downloads_are_formula_safe(published):
     folder = published[1].folder / "downloads"
     csv = pl.read_csv(folder / "case_rates.csv")
+    rates = (folder / "case_rates.csv").read_text().splitlines()[1].split(",")
+    assert all(len(v.partition(".")[2]) <= 1 for v in rates), rates  # one decimal, for people
     assert "'" + FORMULA in csv["county_name"].to_list()
     assert FORMULA not in csv["county_name"].to_list()
     sheet = openpyxl.load_workbook(folder / "case_rates.xlsx").active
@@ -238,6 +244,8 @@ def test_search_index_covers_public_pages_only(published):
     assert (root / "pagefind-ui.js").is_file()
     text = b"".join(gzip.decompress(p.read_bytes()) for p in (root / "fragment").glob("*"))
     assert b"Cluj" in text and b"assessment text" in text
+    # words stay apart in the excerpts: a card's label and its value, a table's cells
+    assert not re.search(rb"acestuia\d|Cazuri\d|Anul\d", text), "glued words in the index"
     assert RESTRICTED_MARK.encode() not in text
 
 
@@ -289,3 +297,21 @@ def test_cli_build_publish_rollback(tmp_path, monkeypatch):
     assert second.stdout.strip() != first.stdout.strip()
     assert runner.invoke(site, ["rollback", "nope"]).exit_code == 1
     shutil.rmtree(home)
+
+
+def test_each_page_speaks_one_language(published):
+    """No Romanian on an English page and no English on a Romanian one: text, captions, the
+    words of every chart (titles, axes, legends, tooltips, labels), tables, market facts."""
+    from language import foreign
+
+    root = published[1].folder
+    found = {}
+    for lang in ("ro", "en"):
+        pages = [*root.glob(f"{lang}/**/*.html"), *root.glob(f"restricted/{lang}/*.html")]
+        assert len(pages) > 60
+        for page in pages:
+            if phrases := foreign(page.read_text(encoding="utf-8"), lang):
+                found[page.relative_to(root).as_posix()] = phrases
+    assert not found, json.dumps(dict(list(found.items())[:12]), ensure_ascii=False, indent=1)
+    market = (root / "ro" / "markets" / "drugs_cocaine.html").read_text()
+    assert "Legea nr. 143/2000" in market and "Law 143" not in market

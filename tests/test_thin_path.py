@@ -93,14 +93,14 @@ def expected_top_counties(extracts: Path, year: int) -> list[tuple[str, int, flo
 
 def test_demo_prints_where_the_site_is(demo):
     home, _, first = demo
-    assert str(home / "site" / "current" / "index.html") in first.stderr
-    assert (home / "site" / "current" / "index.pdf").is_file()
+    assert str(home / "site" / "current" / "ro" / "index.html") in first.stderr
+    assert (home / "site" / "current" / "ro" / "summary.pdf").is_file()
 
 
 def test_page_shows_a_chart_and_the_rates_computed_from_the_extracts(demo):
     home, _, _ = demo
     page = Tables()
-    page.feed((home / "site" / "current" / "index.html").read_text(encoding="utf-8"))
+    page.feed((home / "site" / "current" / "ro" / "summary.html").read_text(encoding="utf-8"))
     charts = [img for img in page.images if img.get("src", "").startswith("data:image/svg+xml")]
     assert len(charts) == 2 and all(img.get("alt") for img in charts)
 
@@ -124,7 +124,9 @@ def test_page_shows_a_chart_and_the_rates_computed_from_the_extracts(demo):
 
 def test_pdf_has_the_same_page_with_romanian_diacritics(demo):
     home, _, _ = demo
-    text = "\n".join(p.extract_text() for p in PdfReader(home / "site/current/index.pdf").pages)
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(home / "site/current/ro/summary.pdf").pages
+    )
     assert "Criminalitatea organizată" in text
     assert "Rata pe județe" in text  # ț is U+021B, comma-below
     assert "ţ" not in text and "ş" not in text

@@ -16,6 +16,7 @@ import networkx as nx
 import polars as pl
 import vl_convert as vlc
 
+from analysis import maps
 from analysis.reference.markets import MARKETS
 
 FONT = "Libertinus Sans, DejaVu Sans, Arial, sans-serif"
@@ -201,25 +202,64 @@ def market_rate_bars(rates: pl.DataFrame, year: int) -> alt.LayerChart:
     )
 
 
-def county_choropleth(shapes: gpd.GeoDataFrame, value: str, title: str, legend: str) -> alt.Chart:
-    """A county map of `value` (see geo.county_map_data); counties without data in grey."""
-    return (
+def _whole_ticks(values, fmt: str) -> dict:
+    """Counts on a legend: whole numbers from 0 to the largest, never one printed twice."""
+    top = values.max()
+    if not fmt.endswith("d") or top is None or not math.isfinite(top) or top <= 0:
+        return {}
+    step = max(1, math.ceil(top / 5))
+    return {"values": list(range(0, int(top) + step, step))}
+
+
+def county_choropleth(
+    shapes: gpd.GeoDataFrame,
+    value: str,
+    title: str,
+    legend: str,
+    lang: str = "ro",
+    fmt: str = ",.1f",
+) -> alt.LayerChart:
+    """A county map of `value` (see geo.county_map_data): all 42 counties drawn, those without
+    data in grey with their own legend entry, the colour scale from zero (analysis.maps draws
+    the same map for the portal and the public figures)."""
+    words = maps.WORDS[lang]
+    outline = {"stroke": "white", "strokeWidth": 0.6}
+    base = (
         alt.Chart(shapes)
-        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .transform_calculate(status=alt.expr.toString(words["no_data"]))
+        .mark_geoshape(fill=maps.NO_DATA, **outline)
+        .encode(
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=[words["no_data"]], range=[maps.NO_DATA]),
+                legend=alt.Legend(title=None, orient="bottom", symbolType="square"),
+            ),
+            tooltip=[alt.Tooltip("county_name:N", title=words["county"])],
+        )
+    )
+    shaded = (
+        alt.Chart(shapes)
+        .transform_filter(f"isValid(datum['{value}'])")
+        .mark_geoshape(**outline)
         .encode(
             color=alt.Color(
                 f"{value}:Q",
                 title=legend,
-                scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=",.1f"),
+                scale=alt.Scale(scheme="blues", domainMin=0, zero=True),
+                legend=alt.Legend(format=fmt, orient="right", **_whole_ticks(shapes[value], fmt)),
             ),
             tooltip=[
-                alt.Tooltip("county_name:N", title="Județ"),
-                alt.Tooltip(f"{value}:Q", title=legend, format=",.2f"),
+                alt.Tooltip("county_name:N", title=words["county"]),
+                alt.Tooltip(f"{value}:Q", title=legend, format=fmt),
             ],
         )
+    )
+    return (
+        alt.layer(base, shaded)
+        .resolve_scale(color="independent")
+        .resolve_legend(color="independent")
         .project("mercator")
-        .properties(width=520, height=380, title=title)
+        .properties(width=maps.WIDTH, height=maps.HEIGHT, title=title)
     )
 
 

@@ -732,10 +732,11 @@ def demo(scale: float, config_path: Path | None) -> None:
     _publish(catalog, force=False)
     site = catalog.current_site
     console.print(
-        "\n[bold green]Done.[/bold green] The published page:\n"
-        f"  HTML: {site / 'index.html'}\n"
-        f"  PDF:  {site / 'index.pdf'}\n"
-        f"Open it in a browser: file://{site / 'index.html'}"
+        "\n[bold green]Done.[/bold green] The published portal:\n"
+        f"  HTML: {site / 'ro' / 'index.html'} (English: {site / 'en' / 'index.html'})\n"
+        f"  PDF:  {site / 'ro' / 'summary.pdf'} (the one-page summary)\n"
+        f"Open it in a browser: file://{site / 'ro' / 'index.html'}; make serve puts it behind "
+        "the hub's login"
     )
 
 

@@ -57,6 +57,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 CACHE_FILE_MAX = 1 << 20  # files up to 1 MiB are kept in memory (releases never change)
 CACHE_TOTAL_MAX = 256 << 20
 CHUNK = 256 << 10
+LANGS = ("ro", "en")
+LANG_COOKIE = "nocta-lang"  # the reader's last language: the release root opens its home
 MESSAGES = {
     403: (
         "Acces refuzat · Access denied",
@@ -150,6 +152,10 @@ class SiteHandler(SecureMixin, HubOAuthenticated, web.RequestHandler):
         if not scopes & {READ, RESTRICTED}:
             raise web.HTTPError(403)
         config: PortalConfig = self.settings["portal"]
+        if path in ("", "index.html"):  # the release root is the portal's home, in a language
+            self.redirect(f"{config.prefix}{self._language()}/")
+            return
+        self._remember_language(path)
         found = find(config.current, path)
         if found is None:
             raise web.HTTPError(404)
@@ -161,6 +167,33 @@ class SiteHandler(SecureMixin, HubOAuthenticated, web.RequestHandler):
         if (found.restricted and found.is_page) or found.is_download:
             await IOLoop.current().run_in_executor(None, self._audit, user["name"], found)
         await self._send(found, include_body)
+
+    def _language(self) -> str:
+        """The language the reader last read in, else the first of RO/EN their browser asks for
+        (Accept-Language, by weight), else Romanian."""
+        chosen = self.get_cookie(LANG_COOKIE)
+        if chosen in LANGS:
+            return chosen
+        asked = []
+        for item in self.request.headers.get("Accept-Language", "").split(","):
+            tag, _, weight = item.strip().partition(";q=")
+            try:
+                q = float(weight) if weight else 1.0
+            except ValueError:
+                continue
+            asked.append((-q, tag.split("-")[0].lower()))
+        for _, tag in sorted(asked):
+            if tag in LANGS:
+                return tag
+        return "ro"
+
+    def _remember_language(self, path: str) -> None:
+        """A page read in a language makes it the reader's choice (cookie set only on change)."""
+        parts = path.split("/")
+        lang = next((p for p in parts[:2] if p in LANGS), None)
+        if lang and path.endswith((".html", "/")) and self.get_cookie(LANG_COOKIE) != lang:
+            self.set_cookie(LANG_COOKIE, lang, path=self.settings["portal"].prefix,
+                            expires_days=365)  # fmt: skip
 
     def _audit(self, name: str, found: Found) -> None:
         self.settings["portal"].audit.append(

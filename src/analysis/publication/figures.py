@@ -15,13 +15,12 @@ from pathlib import Path
 import altair as alt
 import polars as pl
 
-from analysis import charts
+from analysis import charts, maps
 from analysis.reference.markets import BY_CODE as MARKETS
 from analysis.results import Results
 
 ICCS_ORGANISED_CRIME = "ICCS09051"
 NO_HISTORY = pl.DataFrame(schema={"month": pl.Date, "cases": pl.Int64})
-NO_DATA = "#d9d9d9"  # a county whose rate is withheld or absent
 
 
 def _latest(frame: pl.DataFrame) -> int:
@@ -37,50 +36,19 @@ def _features() -> tuple[dict, ...]:
 
 
 def _map(rates: pl.DataFrame, title: str) -> dict:
-    """Every county drawn: grey where the rate is withheld or absent, shaded where published."""
+    """Every county drawn (the project's one map builder): grey where the rate is withheld or
+    absent, shaded where published."""
     year = _latest(rates)
-    values = rates.filter((pl.col("year") == year) & pl.col("rate").is_not_null())
-    legend = "La 100.000 loc."
-    outline = {"type": "geoshape", "stroke": "white", "strokeWidth": 0.6}
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"{title}, {year}", "subtitle": "Gri: nepublicat sau fără date"},
-        "width": 520,
-        "height": 380,
-        "projection": {"type": "mercator"},
-        "data": {"values": list(_features())},
-        "layer": [
-            {"mark": outline | {"fill": NO_DATA}},
-            {
-                "transform": [
-                    {
-                        "lookup": "properties.county",
-                        "from": {
-                            "data": {"values": values.select("county", "rate").to_dicts()},
-                            "key": "county",
-                            "fields": ["rate"],
-                        },
-                    },
-                    {"filter": "isValid(datum.rate)"},
-                ],
-                "mark": outline,
-                "encoding": {
-                    "color": {
-                        "field": "rate",
-                        "type": "quantitative",
-                        "title": legend,
-                        "scale": {"scheme": "blues"},
-                        "legend": {"format": ",.1f"},
-                    },
-                    "tooltip": [
-                        {"field": "properties.county_name", "title": "Județ"},
-                        {"field": "rate", "title": legend, "format": ",.2f"},
-                    ],
-                },
-            },
-        ],
-        "config": charts.nocta_theme()["config"],
-    }
+    values = rates.filter(pl.col("year") == year).select("county", pl.col("rate").alias("value"))
+    spec = maps.county_map(
+        values.to_dicts(),
+        "La 100.000 loc.",
+        "ro",
+        maps.geo_inline(_features()),
+        title={"text": f"{title}, {year}", "subtitle": "Gri: nepublicat sau fără date"},
+        description=f"{title}, {year}: harta celor 42 de județe; gri: nepublicat sau fără date",
+    )
+    return spec | {"config": charts.nocta_theme()["config"]}
 
 
 def _informative(rates: pl.DataFrame) -> bool:
@@ -150,6 +118,7 @@ def _forecasts(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
 def _market(r: Results) -> dict[str, alt.TopLevelMixin | dict]:
     code = r.folder.name
     name = MARKETS[code].name_ro if code in MARKETS else code
+    name = name[:1].upper() + name[1:]  # it begins the figure's title
     found: dict[str, alt.TopLevelMixin | dict] = {
         "market_trend": charts.national_trend(r.table("market_rates")).properties(
             title=f"{name}: rata națională pe ani"

@@ -33,6 +33,7 @@ from analysis.publication.access import restrict
 from analysis.publication.scan import refuse_disclosures
 from analysis.report.checks import check_public
 from analysis.report.expressions import Expressions
+from analysis.report.grammar import with_de
 from analysis.report.render import typeset_pdf
 
 DOCUMENTS = ("nocta", "strategy", "monitoring")
@@ -138,6 +139,7 @@ def _front_matter(markdown: str) -> dict:
 
 
 INPUTS_STAMP = "inputs.sha256"
+PRESENTATION = (Path(__file__).parents[1] / "chart_words.py",)
 
 
 def _inputs_digest(catalog: Catalog, run_folder: Path, spec: BuildSpec, threshold: int) -> str:
@@ -150,6 +152,8 @@ def _inputs_digest(catalog: Catalog, run_folder: Path, spec: BuildSpec, threshol
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
             h.update(path.as_posix().encode() + sha256_file(path).encode())
+    for path in PRESENTATION:  # the words of the figures, outside report/
+        h.update(path.as_posix().encode() + sha256_file(path).encode())
     return h.hexdigest()
 
 
@@ -206,6 +210,9 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
         comment_start_string="{##",
         comment_end_string="##}",
     )
+    # Jinja's own `capitalize` lowercases the rest: "droguri sintetice și NSP" would lose its
+    # acronym; a heading only needs its first letter raised
+    env.filters["capitalize"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     outputs = {}
     for fmt in ("typst", "html"):
         outputs[fmt] = _render(
@@ -223,8 +230,9 @@ def _build_into(tmp, run_folder, run, spec, chapters, manifests, threshold) -> N
                 manifests,
             ),
         )
-    typst_md = "\n\n".join(text for _, text in outputs["typst"][0])
-    html_md = "\n\n".join(text for _, text in outputs["html"][0])
+    grammar = with_de if spec.lang == "ro" else str
+    typst_md = "\n\n".join(grammar(text) for _, text in outputs["typst"][0])
+    html_md = "\n\n".join(grammar(text) for _, text in outputs["html"][0])
     front = _front_matter(outputs["typst"][0][0][1])
     meta_file = tmp / "build-metadata.yaml"
     meta_file.write_text(
@@ -346,7 +354,8 @@ def _html_frame(run: dict, spec: BuildSpec, front: dict, marking: str) -> tuple[
         f"<tr><td>{escape(s['source'])}</td><td><code>{escape(s['id'])}</code></td></tr>"
         for s in _snapshots(run)
     )
-    before = (
+    before = (  # one `main` landmark around everything a reader reads (title, contents too)
+        '<main id="main">\n'
         f'<div class="marking top" role="note">{escape(marking)}</div>\n'
         f'<div class="cover"><p>{escape(str(front.get("organisation", "")))} · '
         f"{escape(words[spec.edition])} · {escape(str(front.get('version', '')))} · "
@@ -358,6 +367,7 @@ def _html_frame(run: dict, spec: BuildSpec, front: dict, marking: str) -> tuple[
         f"<table>{rows}</table><p>{escape(words['snapshots'])}</p><table>{snaps}</table>"
         f"</section>\n"
         f'<div class="marking bottom" role="note">{escape(marking)}</div>\n'
+        "</main>\n"
         f'<script src="{BUNDLE}"></script>\n'
         "<script>\n"
         "document.querySelectorAll('div.vega').forEach(function (el) {\n"

@@ -17,9 +17,10 @@ from pathlib import Path
 import polars as pl
 import vl_convert as vlc
 
+from analysis import chart_words
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL, protect_counts, protect_magnitudes
 from analysis.reference import COUNTIES, MARKETS
-from analysis.report import public_tables, tables
+from analysis.report import public_tables, reasons, tables
 from analysis.report.formatting import num
 from analysis.report.strategy import StrategyExpressions
 from analysis.results import Results
@@ -46,9 +47,16 @@ INTEGER_LABELS = {"year", "rank", "tier", "month", "quarter", "population", "pri
 
 
 @cache
-def _svg(path: str, mtime: float) -> str:
-    spec = json.loads(Path(path).read_text(encoding="utf-8"))
-    return vlc.vegalite_to_svg(spec)
+def _svg(path: str, mtime: float, lang: str = "ro") -> str:
+    """The figure drawn for print and for readers without JavaScript; its parts carry no ARIA
+    of their own (Vega writes those in English): the figure has one text alternative."""
+    return tables.quiet_svg(vlc.vegalite_to_svg(_spec(path, lang)))
+
+
+def _spec(path: str, lang: str) -> dict:
+    """A figure's spec with its words in the document's language (analysis.chart_words)."""
+    spec = chart_words.translate(json.loads(Path(path).read_text(encoding="utf-8")), lang)
+    return chart_words.without_aria(spec)
 
 
 class Expressions:
@@ -174,9 +182,9 @@ class Expressions:
             return self._block_note(name)
         ident = self._unique(f"fig-{id or leaf}")
         label = self._number("figure", ident)
-        svg = _svg(str(path), path.stat().st_mtime)
+        svg = _svg(str(path), path.stat().st_mtime, self.lang)
         if self.fmt == "html":
-            spec = json.loads(path.read_text(encoding="utf-8"))
+            spec = _spec(str(path), self.lang)
             return tables.chart_html(ident, svg, spec, f"{label}: {caption}")
         self.figures_dir.mkdir(parents=True, exist_ok=True)
         file = self.figures_dir / f"{ident}.svg"
@@ -234,6 +242,7 @@ class Expressions:
             frame = frame.sort(sort, descending=descending, nulls_last=True)
         if limit:
             frame = frame.head(limit)
+        frame = self._named(frame)
         names = list(columns)
         label = names[0]
         if counts is None:
@@ -325,6 +334,7 @@ class Expressions:
             frame, hidden = public_tables.rows(results, leaf, where or {}, sort, descending, limit)
         except public_tables.NotPublished:
             return self._block_note(name)
+        frame = self._named(frame)
         names = list(columns)
         if any(c not in frame.columns for c in names):
             return self._block_note(
@@ -514,6 +524,23 @@ class Expressions:
             if m.code in done
         ]
 
+    def _named(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A table's `market` column as readers know the markets: their names in the document's
+        language (the dictionary's), never the codes; the ranking's reasons in that language."""
+        if "reasons" in frame.columns and frame.schema["reasons"] == pl.String:
+            frame = frame.with_columns(
+                pl.col("reasons").map_elements(
+                    lambda text: reasons.priority_reasons(text, self.lang), return_dtype=pl.String
+                )
+            )
+        if "market" not in frame.columns or frame.schema["market"] != pl.String:
+            return frame
+        names = {m.code: m.name_ro if self.lang == "ro" else m.name_en for m in MARKETS}
+        total = {"ro": "toate piețele", "en": "all markets"}[self.lang]
+        return frame.with_columns(
+            pl.col("market").replace({**names, "total": total}).alias("market")
+        )
+
     def market_name(self, code: str) -> str:
         """A market's name in the page's language, from its code."""
         for m in MARKETS:
@@ -551,6 +578,7 @@ class Expressions:
             "sources": self.sources,
             "markets": self.markets(),
             "market": self.market_name,
+            "reason": lambda text: reasons.reason(str(text), self.lang),
             "counties": self.counties(),
             "missing": self._block_note,
             "strategy": StrategyExpressions(self),

@@ -4,6 +4,8 @@ Authors write Pandoc Markdown; the template expressions they may use are exactly
 `template_context` (num, table, figure, headline, run), so citing a number needs no code.
 """
 
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import typst
 import vl_convert as vlc
 
 from analysis.report.formatting import markdown_table, num
+from analysis.report.grammar import with_de
 from analysis.results import Results
 
 ASSETS = Path(__file__).parent / "assets"
@@ -65,11 +68,18 @@ def template_context(results: Results, out_dir: Path, lang: str) -> dict:
     }
 
 
+def build_time() -> int:
+    """Seconds since 1970 for the PDF's creation date: now, unless SOURCE_DATE_EPOCH says."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(fixed) if fixed.isdigit() else int(time.time())
+
+
 def typeset_pdf(markdown: str, typ: Path, template: Path, extra_args: list[str]) -> Path:
     """The print path of every document: Pandoc's typst writer, then the typst compiler.
 
-    Quarto drives the same two engines; the PDF lands beside the .typ source, and the
-    timestamp is fixed so the same source gives the same bytes."""
+    Quarto drives the same two engines; the PDF lands beside the .typ source. Its creation
+    date is the build's (the day the colophon prints), or SOURCE_DATE_EPOCH when a
+    reproducible build sets it."""
     pypandoc.convert_text(
         markdown,
         "typst",
@@ -78,7 +88,7 @@ def typeset_pdf(markdown: str, typ: Path, template: Path, extra_args: list[str])
         extra_args=["--standalone", f"--template={template}", *extra_args],
     )
     pdf = typ.with_suffix(".pdf")
-    typst.compile(str(typ), output=str(pdf), root=str(typ.parent), timestamp=0)
+    typst.compile(str(typ), output=str(pdf), root=str(typ.parent), timestamp=build_time())
     return pdf
 
 
@@ -98,6 +108,8 @@ def render_page(
     context = template_context(results, out_dir, lang) | (extra or {})
     try:
         markdown = env.get_template(source.name).render(**context)
+        if lang == "ro":
+            markdown = with_de(markdown)
     except jinja2.TemplateSyntaxError as exc:
         raise ValueError(f"{source} line {exc.lineno}: {exc.message}") from None
     except jinja2.UndefinedError as exc:

@@ -7,6 +7,7 @@ wrapped in a `counts` block naming their count columns: the publication check re
 
 import html
 import json
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -103,12 +104,24 @@ def as_html(table: TableView, caption: str, ident: str) -> str:
     return f"\n```{{=html}}\n<div {attrs}>\n{inner}\n</div>\n```\n"
 
 
+ARIA = re.compile(r'\s(?:role|aria-roledescription|aria-label|aria-hidden)="[^"]*"')
+
+
+def quiet_svg(svg: str) -> str:
+    """A drawing whose parts say nothing to a screen reader (Vega describes them in English):
+    the figure around it carries one text alternative in the document's language."""
+    return ARIA.sub("", svg).replace("<svg ", '<svg aria-hidden="true" ', 1)
+
+
 def chart_html(ident: str, svg: str, spec: dict, caption: str) -> str:
-    """An interactive chart: the SVG first (readable without JavaScript), then vega-embed."""
+    """An interactive chart: the SVG first (readable without JavaScript), then vega-embed; one
+    text alternative for the whole figure, in the document's language."""
     spec_json = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+    alt = html.escape(spec.get("description") or caption, quote=True)
+    svg = quiet_svg(svg)
     return (
         f'\n```{{=html}}\n<figure id="{ident}" class="chart">\n'
-        f'<div class="vega" data-spec="spec-{ident}">{svg}</div>\n'
+        f'<div class="vega" data-spec="spec-{ident}" role="img" aria-label="{alt}">{svg}</div>\n'
         f"<figcaption>{html.escape(caption)}</figcaption>\n</figure>\n"
         f'<script type="application/json" id="spec-{ident}">{spec_json}</script>\n```\n'
     )

@@ -5,7 +5,8 @@ Load inputs (content.load: the run, its results, the report builds, the release 
 process (Jinja2 pages from templates/, Pandoc for the page sources in reports/portal/) / save
 (into `out`, a folder the caller publishes atomically). Layout of a built site:
 
-    index.html, index.pdf, figures/   the one-page summary (reports/portal/index.md)
+    index.html                        leads to ro/ or en/ (the portal sends each reader home)
+    ro/summary.html, ro/summary.pdf   the one-page summary (reports/portal/index.md)
     ro/, en/                          home, assessment, strategy, dashboards, counties/<code>,
                                       markets/<code>, methodology, dictionary, downloads,
                                       releases, search, strategy-monitoring (site/monitoring.py)
@@ -27,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jinja2
@@ -34,6 +36,7 @@ import pypandoc
 import vl_convert as vlc
 from markupsafe import Markup
 
+from analysis import chart_words
 from analysis.catalog import Catalog
 from analysis.disclosure import DEFAULT_THRESHOLD, SYMBOL
 from analysis.exports import formula_safe
@@ -41,14 +44,16 @@ from analysis.publication import view
 from analysis.publication.access import restrict
 from analysis.publication.scan import refuse_disclosures
 from analysis.report.formatting import num
+from analysis.report.grammar import with_de
 from analysis.report.render import render_page
 from analysis.report.tables import suppression_note
 from analysis.results import Results
-from analysis.site import charts, content, monitoring, quality
+from analysis.site import charts, content, monitoring, quality, words
 from analysis.site.words import DICTIONARY, HEADLINE_LABELS, WORDS
 
 PACKAGE = Path(__file__).parent
 SUMMARY = "index.md"
+GEOJSON = "counties.geojson"  # in assets/: every map reads it relative to its own page
 YEARS = ("latest_year", "year_from", "year_to")
 GUIDE_LINK = re.compile(r'href="((?:\.\./(?:ro|en)/)?[a-z-]+)\.md(#[^"]*)?"')
 INLINE_LOADER = re.compile(
@@ -119,13 +124,13 @@ def build_site(
     data = content.load(catalog, run_folder, public)
     site = Site(out, data, release_id, built)
     _assets(out)
-    _summary(catalog, data, out)
+    summary = _summary(catalog, data, out)
     _documents(data, out)
     files = _downloads(data, out)
     (out / "data").mkdir(exist_ok=True)
     (out / "data" / "headline.json").write_text(json.dumps(data.headline, indent=2) + "\n")
     for lang in content.LANGS:
-        _pages(site, catalog, data, lang, files)
+        _pages(site, catalog, data, lang, files, summary)
         _guides(site, lang)
         quality.page(site, run_folder, lang)  # restricted: the run itself, not its public view
         monitoring.pages(site, catalog, run_folder, public, lang)
@@ -140,26 +145,47 @@ def _assets(out: Path) -> None:
     assets = out / "assets"
     shutil.copytree(PACKAGE / "assets", assets)
     (assets / "vega-bundle.js").write_text(vlc.javascript_bundle(), encoding="utf-8")
-    (assets / "counties.geojson").write_text(json.dumps(content.map_geojson()), encoding="utf-8")
+    (assets / GEOJSON).write_text(json.dumps(content.map_geojson()), encoding="utf-8")
 
 
-def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> None:
-    """The one-page summary at the site's root (HTML and PDF), as before the portal."""
+ROOT_PAGE = (
+    '<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>Portalul NOCTA</title>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="0; url=ro/"></head><body><main>'
+    '<h1>Portalul NOCTA</h1><p><a href="ro/">Deschideți portalul în limba română</a></p>'
+    '<p lang="en"><a href="en/" hreflang="en">Open the portal in English</a></p>'
+    "</main></body></html>\n"
+)
+BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+HEADING = re.compile(r"<(/?)h([1-5])\b")
+TITLE_BLOCK = re.compile(r'<header id="title-block-header">.*?</header>', re.S)
+
+
+def _summary(catalog: Catalog, data: content.SiteContent, out: Path) -> Markup | None:
+    """The release root only leads to the portal's home (the portal server sends a reader to
+    the home of their language); the one-page indicator summary becomes ro/summary.html, a page
+    of the portal with its menu, and ro/summary.pdf. Returns its body, or None when the run
+    lacks a number it cites."""
+    (out / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
     results = Results(data.run_folder / content.RATES_STEP)
-    try:
-        render_page(
-            catalog.reports / "portal" / SUMMARY, results, out, lang="ro", extra={"run": data.run}
-        )
-    except (LookupError, ValueError, TypeError) as exc:  # a number the run lacks
-        data.missing.append(f"summary page ({exc})")
-        (out / "index.html").write_text(
-            '<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>NOCTA</title>'
-            '<meta http-equiv="refresh" content="0; url=ro/"></head><body>'
-            '<p><a href="ro/">Portalul NOCTA</a> · <a href="en/">NOCTA portal</a></p>'
-            "</body></html>\n",
-            encoding="utf-8",
-        )
-    (out / "index.typ").unlink(missing_ok=True)  # the typesetting source is not for readers
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            rendered = render_page(
+                catalog.reports / "portal" / SUMMARY,
+                results,
+                Path(tmp),
+                lang="ro",
+                extra={"run": data.run},
+            )
+        except (LookupError, ValueError, TypeError) as exc:  # a number the run lacks
+            data.missing.append(f"summary page ({exc})")
+            return None
+        (out / "ro").mkdir(exist_ok=True)
+        shutil.copyfile(rendered.pdf, out / "ro" / "summary.pdf")
+        found = BODY.search(rendered.html.read_text(encoding="utf-8"))
+    body = TITLE_BLOCK.sub("", found[1] if found else "")
+    body = HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", body)  # under the page's own h1
+    return Markup(body)  # Pandoc's HTML from the repository's own source
 
 
 def _documents(data: content.SiteContent, out: Path) -> None:
@@ -181,14 +207,23 @@ def _downloads(data: content.SiteContent, out: Path) -> list[tuple[str, int]]:
     folder.mkdir()
     files = []
     for name, frame in data.tables.items():
-        safe = formula_safe(frame)
+        safe = formula_safe(_for_people(frame))
         safe.write_csv(folder / f"{name}.csv")
         safe.write_excel(folder / f"{name}.xlsx", worksheet=name[:31])
         files.append((name, frame.height))
     return files
 
 
-def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, files) -> None:
+def _for_people(frame):
+    """Rates and other decimals to one decimal place, as the pages print them (a download is
+    read by people in a spreadsheet, not by the pipeline, which keeps the full values)."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.with_columns([frame[c].round(1) for c in floats]) if floats else frame
+
+
+def _pages(
+    site: Site, catalog: Catalog, data: content.SiteContent, lang: str, files, summary
+) -> None:
     w = WORDS[lang]
     labels = HEADLINE_LABELS[lang]
     changes = [
@@ -199,7 +234,10 @@ def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, f
     site.page(f"{lang}/index.html", "home.html", lang, w["home"] + " · NOCTA", "home",
               headline=data.headline, labels=labels, previous=data.previous, changes=changes,
               show=lambda key, v: _headline_value(key, v, lang),
-              missing=data.missing)  # fmt: skip
+              missing=data.missing, summary=bool(summary))  # fmt: skip
+    if lang == "ro" and summary:
+        site.page("ro/summary.html", "prose.html", lang, w["summary"], "home", body=summary,
+                  other_path="en/index.html")  # fmt: skip
     for doc, key in (("nocta", "assessment"), ("strategy", "strategy")):
         editions = []
         for edition in ("public",):
@@ -211,24 +249,27 @@ def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, f
     rates = data.rates
     map_spec = None
     if rates is not None and year:
-        map_spec = charts.county_map(rates, year, lang, "../assets/counties.geojson")
-    specs = [(f"chart-{n}", s, s.get("title") if isinstance(s.get("title"), str) else n)
-             for n, s in data.charts.items()]  # fmt: skip
+        page = f"{lang}/dashboards.html"
+        map_spec = charts.county_map(rates, year, lang, charts.assets_url(page, GEOJSON))
+    specs = [(f"chart-{n}", spec, charts.caption(spec, w["figure"]))
+             for n, spec in _in_language(data.charts, lang).items()]  # fmt: skip
     if map_spec:
         specs.append(("chart-map", map_spec, w["map"]))
     site.page(f"{lang}/dashboards.html", "dashboards.html", lang, w["dashboards"], "dashboards",
               charts=specs, has_charts=bool(specs))  # fmt: skip
-    _counties(site, data, lang, year, map_spec)
+    _counties(site, data, lang, year)
     items = [(f"{m.code}.html", m.name_ro if lang == "ro" else m.name_en, m.iccs)
              for m in content.markets()]  # fmt: skip
     site.page(f"{lang}/markets/index.html", "listing.html", lang, w["markets"], "markets",
               items=items, intro=None, map_spec=None)  # fmt: skip
     for m in content.markets():
         name = m.name_ro if lang == "ro" else m.name_en
-        found = data.market_charts.get(m.code, {})
-        specs = [(f"chart-{n}", s, s.get("description", n)) for n, s in found.items()]
+        found = _in_language(data.market_charts.get(m.code, {}), lang)
+        specs = [(f"chart-{n}", spec, charts.caption(spec, w["figure"]))
+                 for n, spec in found.items()]  # fmt: skip
         site.page(f"{lang}/markets/{m.code}.html", "market.html", lang, name[:1].upper() + name[1:],
-                  "markets", market=m, charts=specs, has_charts=bool(specs))  # fmt: skip
+                  "markets", market=m, charts=specs, has_charts=bool(specs),
+                  law=words.law(m.law, lang))  # fmt: skip
     body = _prose(catalog, "methodology", lang, data)
     site.page(
         f"{lang}/methodology.html", "prose.html", lang, w["methodology"], "methodology", body=body
@@ -262,6 +303,14 @@ def _pages(site: Site, catalog: Catalog, data: content.SiteContent, lang: str, f
     _restricted(site, data, lang)
 
 
+def _in_language(specs: dict[str, dict], lang: str) -> dict[str, dict]:
+    """The view's figures (drawn in Romanian) with every word in the page's language."""
+    return {
+        name: chart_words.without_aria(chart_words.translate(spec, lang))
+        for name, spec in specs.items()
+    }
+
+
 def _headline_value(key: str, value, lang: str) -> str:
     """Years as written, rates with one decimal, counts with thousands separators."""
     if isinstance(value, bool) or not isinstance(value, int | float) or key in YEARS:
@@ -269,11 +318,15 @@ def _headline_value(key: str, value, lang: str) -> str:
     return num(value, 1 if isinstance(value, float) else 0, lang)
 
 
-def _counties(site: Site, data, lang: str, year, map_spec) -> None:
+def _counties(site: Site, data, lang: str, year) -> None:
     w = WORDS[lang]
     counties = content.counties()
+    index = f"{lang}/counties/index.html"
+    map_spec = None
+    if data.rates is not None and year:
+        map_spec = charts.county_map(data.rates, year, lang, charts.assets_url(index, GEOJSON))
     items = [(f"{c.code.lower()}.html", c.name, None) for c in counties]
-    site.page(f"{lang}/counties/index.html", "listing.html", lang, w["counties"], "counties",
+    site.page(index, "listing.html", lang, w["counties"], "counties",
               items=items, intro=None, map_spec=map_spec, has_charts=bool(map_spec))  # fmt: skip
     for c in counties:
         rows = []
@@ -282,8 +335,9 @@ def _counties(site: Site, data, lang: str, year, map_spec) -> None:
         extra = {"rows": rows, "county": c, "has_charts": bool(rows and year)}
         if rows and year:
             frame = data.rates.filter(data.rates["county"] == c.code).sort("year")
+            page = f"{lang}/counties/{c.code.lower()}.html"
             extra["map_spec"] = charts.county_map(
-                data.rates, year, lang, "../../assets/counties.geojson", c.code
+                data.rates, year, lang, charts.assets_url(page, GEOJSON), c.code
             )
             extra["trend_spec"] = charts.county_trend(frame, data.national, c.name, lang)
         site.page(
@@ -324,6 +378,7 @@ def _prose(catalog: Catalog, name: str, lang: str, data) -> str:
     )
     try:
         markdown = text.render(run=data.run, headline=data.headline, threshold=DEFAULT_THRESHOLD)
+        markdown = with_de(markdown) if lang == "ro" else markdown
     except jinja2.UndefinedError as exc:  # the run lacks a number the page cites: say so
         data.missing.append(f"{source.name}: {exc.message}")
         return _missing(lang, source.name)

@@ -22,6 +22,8 @@ WORDS = {
         "other_lang": "English",
         "logout": "Ieșire",
         "latest": "Ediția curentă",
+        "summary": "Rezumatul indicatorului",
+        "summary_pdf": "Rezumatul pe o pagină (PDF)",
         "headline": "Cifre principale",
         "changes": "Ce s-a schimbat față de versiunea anterioară",
         "no_previous": "Prima versiune publicată: nu există o versiune anterioară.",
@@ -45,6 +47,7 @@ WORDS = {
         "county": "Județ",
         "region": "Regiune",
         "map": "Harta ratelor pe județe",
+        "figure": "Figură",
         "trend": "Evoluția ratei",
         "no_data": "Nu există date pentru această pagină în rularea publicată.",
         "market_no_data": "Rularea publicată nu are încă indicatori pe această piață.",
@@ -96,6 +99,8 @@ WORDS = {
         "other_lang": "Română",
         "logout": "Log out",
         "latest": "Current edition",
+        "summary": "Indicator summary",
+        "summary_pdf": "One-page summary (PDF)",
         "headline": "Headline figures",
         "changes": "What changed since the previous release",
         "no_previous": "First published release: there is no earlier one.",
@@ -119,6 +124,7 @@ WORDS = {
         "county": "County",
         "region": "Region",
         "map": "Map of county rates",
+        "figure": "Figure",
         "trend": "Rate over time",
         "no_data": "The published run has no data for this page.",
         "market_no_data": "The published run has no indicators for this market yet.",
@@ -180,3 +186,20 @@ DICTIONARY = {
     "rate_low": ("Limita inferioară a intervalului de 95 %", "Lower bound of the 95 % interval"),
     "rate_high": ("Limita superioară a intervalului de 95 %", "Upper bound of the 95 % interval"),
 }
+LAW_RO = [  # the reference table writes legal bases in English: a Romanian page says them so
+    ("Law ", "Legea nr. "),
+    ("Criminal Code art.", "Codul penal art."),
+    ("Forest Code, waste law", "Codul silvic, legislația privind deșeurile"),
+    ("IP legislation", "legislația privind proprietatea intelectuală"),
+    ("(customs)", "(Codul vamal)"),
+    (" art. ", ", art. "),
+]
+
+
+def law(text: str, lang: str) -> str:
+    """A market's legal basis in the page's language."""
+    if lang != "ro":
+        return text
+    for en, ro in LAW_RO:
+        text = text.replace(en, ro)
+    return text.replace("penal art.", "penal, art.")
