@@ -346,6 +346,8 @@ def test_the_monitoring_page_shows_each_status_after_a_second_refresh(tmp_path):
     first = make_run(home)
     second = make_run(home, year=2026, run_id="20990201T000000Z", previous=first)
     release = publish(catalog, second)
+    strategy = (release.folder / "en" / "strategy.html").read_text("utf-8")
+    assert 'href="../en/strategy-monitoring.html">Strategy monitoring<' in strategy  # reachable
     open_page = flat((release.folder / "en" / "strategy-monitoring.html").read_text("utf-8"))
     restricted = release.folder / "restricted" / "en" / "strategy-monitoring.html"
     closed_page = flat(restricted.read_text("utf-8"))

@@ -244,7 +244,9 @@ def _pages(
             have = (doc, edition, lang) in data.documents
             href = f"docs/{doc}/{lang}/{doc}.html" if have else None
             editions.append((edition, w[edition], href, f"docs/{doc}/{lang}/{doc}.pdf"))
-        site.page(f"{lang}/{key}.html", "document.html", lang, w[key], key, editions=editions)
+        follow = (f"{lang}/strategy-monitoring.html", monitoring.WORDS[lang]["title"])
+        site.page(f"{lang}/{key}.html", "document.html", lang, w[key], key, editions=editions,
+                  follow=follow if doc == "strategy" else None)  # fmt: skip
     year = data.headline.get("latest_year")
     rates = data.rates
     map_spec = None
