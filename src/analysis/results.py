@@ -13,6 +13,7 @@ import polars as pl
 HEADLINE = "headline.json"
 HIDDEN_MASK = ".hidden.parquet"  # public view: True where a cell of the table is withheld
 TOTALS = ".totals.parquet"  # public view: the totals that may be printed beside a table
+WITHHELD = object()  # a cell the public view withheld, as `Results.masked_rows` gives it
 
 
 def write_results(
@@ -58,6 +59,16 @@ class Results:
         """The public view's protected totals of `name`, if it publishes any."""
         path = self.folder / f"{name}{TOTALS}"
         return pl.read_parquet(path) if path.exists() else None
+
+    def masked_rows(self, name: str) -> list[dict]:
+        """The table's rows as dicts, each withheld cell (public view) replaced by WITHHELD, so a
+        page can tell "withheld" from "none" (no forecast, no target)."""
+        rows = self.table(name).to_dicts()
+        mask = self.hidden(name)
+        if mask is not None:
+            for row, flags in zip(rows, mask.to_dicts(), strict=True):
+                row.update({c: WITHHELD for c, hidden in flags.items() if hidden})
+        return rows
 
     def chart(self, name: str) -> dict:
         path = self.folder / f"chart_{name}.vl.json"

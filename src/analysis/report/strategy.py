@@ -17,12 +17,12 @@ import vl_convert as vlc
 
 from analysis.catalog import Catalog
 from analysis.report import tables
-from analysis.results import Results
+from analysis.results import WITHHELD, Results
 from analysis.strategy import charts, objectives
 from analysis.strategy.plan import MARKET_PREFIX, NATIONAL, Plan, load_plan
 
 PLAN = Path("strategy") / "plan.yaml"
-HIDDEN = object()  # a cell the public view withheld
+HIDDEN = WITHHELD  # a cell the public view withheld
 W = {
     "ro": {
         "indicator": "Indicator", "baseline": "Valoarea de referință", "projection":
@@ -77,18 +77,11 @@ class StrategyExpressions:
     def _table(self, name: str) -> list[dict] | None:
         """The rows of a `strategy/` table, each value that the public view withheld
         replaced by HIDDEN (None stays "none": no forecast, no target)."""
-        results = Results(self.x.run_folder / "strategy")
         try:
-            frame = results.table(name)
+            return Results(self.x.run_folder / "strategy").masked_rows(name)
         except LookupError:
             self.x.missing.append(f"strategy/{name}")
             return None
-        rows = frame.to_dicts()
-        mask = results.hidden(name)
-        if mask is not None:
-            for row, flags in zip(rows, mask.to_dicts(), strict=True):
-                row.update({c: HIDDEN for c, hidden in flags.items() if hidden})
-        return rows
 
     def _count(self, value) -> str:
         """A count the page prints: withheld by the public view, or under the threshold in

@@ -17,7 +17,7 @@ from analysis.catalog import Catalog
 from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.report.build import BuildSpec, output_dir
 from analysis.report.strategy import indicator_name
-from analysis.results import Results
+from analysis.results import WITHHELD, Results
 from analysis.strategy import charts
 from analysis.strategy.objectives import market_name
 from analysis.strategy.plan import NATIONAL
@@ -63,20 +63,13 @@ MARGIN_FALLBACK = 10  # a run recorded before the plan said its margin
 
 def _rows(folder: Path, name: str) -> list[dict]:
     """A strategy table's rows with withheld cells (the public view's mask) as HIDDEN."""
-    results = Results(folder)
     try:
-        frame = results.table(name)
+        return Results(folder).masked_rows(name)
     except LookupError:
         return []
-    rows = frame.to_dicts()
-    mask = results.hidden(name)
-    if mask is not None:
-        for row, flags in zip(rows, mask.to_dicts(), strict=True):
-            row.update({c: HIDDEN for c, hidden in flags.items() if hidden})
-    return rows
 
 
-HIDDEN = object()
+HIDDEN = WITHHELD
 
 
 def groups(folder: Path, lang: str, public: bool, threshold: int, fmt) -> list[dict]:
